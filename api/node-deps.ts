@@ -1,0 +1,55 @@
+// Builds the API's deps on Node: SQLite file, Redis (queue producer + event bus), model cards.
+// Shared by the Node entry and the tests, which call the same app in-process.
+import { Redis } from "ioredis";
+import type { GenqConfig } from "../shared/config.ts";
+import { openDatabase } from "../shared/db/client.ts";
+import { JobStore } from "../shared/db/job-store.ts";
+import type { Logger } from "../shared/logger.ts";
+import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
+import { JobEventBus } from "../shared/queue/job-event-bus.ts";
+import { JobQueue } from "../shared/queue/job-queue.ts";
+import type { AppDeps } from "./app-deps.ts";
+
+export interface NodeDeps {
+  deps: AppDeps;
+  connection: Redis;
+  close(): Promise<void>;
+}
+
+export async function createNodeDeps(config: GenqConfig, logger: Logger): Promise<NodeDeps> {
+  if (!config.redisUrl) throw new Error("REDIS_URL is required to start the API");
+  const db = openDatabase(config.databasePath);
+  // Fail fast per request when Redis is down (rows are durable; the reconciler enqueues later),
+  // but wait for the first connection so startup does not race it.
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  connection.on("error", (error) => logger.debug("redis connection error", { error }));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis at ${config.redisUrl} did not answer within 10 s`)), 10_000);
+    connection.once("ready", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  const events = new JobEventBus({ connection, prefix: config.queuePrefix });
+  await events.start();
+  const queue = new JobQueue({ connection, prefix: config.queuePrefix });
+  const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path)]));
+  const deps: AppDeps = {
+    store: new JobStore(db),
+    queue,
+    events,
+    models,
+    defaultModel: config.models[0].name,
+    logger,
+  };
+  return {
+    deps,
+    connection,
+    async close() {
+      await events.close();
+      await queue.close();
+      connection.disconnect();
+      db.$client.close();
+    },
+  };
+}

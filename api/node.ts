@@ -1,0 +1,18 @@
+// API process entry (`npm run api`): reads config once, serves, stops on signals.
+import { loadConfig } from "../shared/config.ts";
+import { createLogger } from "../shared/logger.ts";
+import { startApi } from "./api-runtime.ts";
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel, { process: "api", pid: process.pid });
+const api = await startApi(config, logger);
+logger.info("api listening", { url: api.url });
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    api.close().then(() => process.exit(0), () => process.exit(1));
+  });
+}

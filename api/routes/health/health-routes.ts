@@ -1,0 +1,46 @@
+// Liveness (/healthz: the process answers), readiness (/readyz: SQLite and Redis answer) and
+// Prometheus metrics (/metrics).
+import { Hono } from "hono";
+import type { AppDeps } from "../../app-deps.ts";
+import type { AppEnv } from "../../app-env.ts";
+
+export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
+  return new Hono<AppEnv>()
+    .get("/healthz", (c) => c.json({ status: "ok" }))
+    .get("/readyz", async (c) => {
+      const checks: Record<string, string> = {};
+      try {
+        deps.store.countByStatus();
+        checks.database = "ok";
+      } catch (error) {
+        checks.database = (error as Error).message;
+      }
+      try {
+        await deps.queue.ping?.();
+        checks.redis = "ok";
+      } catch (error) {
+        checks.redis = (error as Error).message;
+      }
+      const ready = Object.values(checks).every((v) => v === "ok");
+      return c.json({ status: ready ? "ready" : "not ready", checks }, ready ? 200 : 503);
+    })
+    .get("/metrics", async (c) => {
+      const lines: string[] = [];
+      lines.push("# HELP genq_jobs Jobs in SQLite by status.", "# TYPE genq_jobs gauge");
+      for (const [status, count] of Object.entries(deps.store.countByStatus())) {
+        lines.push(`genq_jobs{status="${status}"} ${count}`);
+      }
+      const counts = await deps.queue.counts?.().catch(() => undefined);
+      if (counts) {
+        lines.push("# HELP genq_queue_jobs BullMQ jobs by queue and state.", "# TYPE genq_queue_jobs gauge");
+        for (const [queue, states] of Object.entries(counts)) {
+          for (const [state, count] of Object.entries(states)) {
+            lines.push(`genq_queue_jobs{queue="${queue}",state="${state}"} ${count}`);
+          }
+        }
+      }
+      lines.push("# HELP genq_long_poll_waiters Requests waiting for a job change.", "# TYPE genq_long_poll_waiters gauge");
+      lines.push(`genq_long_poll_waiters ${deps.events.waiterCount}`);
+      return c.text(lines.join("\n") + "\n", 200, { "content-type": "text/plain; version=0.0.4" });
+    });
+}

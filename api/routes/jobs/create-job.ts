@@ -1,0 +1,118 @@
+// POST /v1/jobs: validate, check the prompt against the model's context, INSERT the row (the
+// source of truth), then enqueue with job id = row id. Idempotency-Key replays the first answer.
+import { createHash } from "node:crypto";
+import type { Context } from "hono";
+import type { AppDeps } from "../../app-deps.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { GenqError } from "../../../shared/errors.ts";
+import { newJobId } from "../../../shared/ids.ts";
+import type { JobInput, JobParams } from "../../../shared/jobs.ts";
+import { ModelFolderError } from "../../../shared/models/model-card.ts";
+import { readJsonBody } from "../../middleware/json-body.ts";
+import { createJobRequest, type CreateJobRequest } from "./create-job-request.ts";
+import { jobEtag, toJobObject } from "./job-object.ts";
+import { validationError } from "./validation-problems.ts";
+import type { ApiLimits } from "../../app-deps.ts";
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function createJobHandler(deps: AppDeps, limits: ApiLimits) {
+  const now = deps.now ?? Date.now;
+  return async (c: Context<AppEnv>) => {
+    const tenantId = c.get("tenantId");
+    const idempotencyKey = c.req.header("idempotency-key");
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new GenqError("VALIDATION_FAILED", "Idempotency-Key must be 1-255 printable ASCII characters");
+    }
+    const raw = await readJsonBody(c, limits.maxBodyBytes, limits.maxJsonDepth);
+    const parsed = createJobRequest.safeParse(raw);
+    if (!parsed.success) throw validationError(parsed.error);
+    const body = parsed.data;
+    const requestHash = createHash("sha256").update(JSON.stringify(raw)).digest("base64url");
+
+    if (idempotencyKey) {
+      const existing = deps.store.findByIdempotencyKey(tenantId, idempotencyKey);
+      if (existing) return replay(c, existing, requestHash);
+    }
+
+    const modelName = body.model ?? deps.defaultModel;
+    const card = deps.models.get(modelName);
+    if (!card) throw new GenqError("UNKNOWN_MODEL", `model "${modelName}" is not served here; known: ${[...deps.models.keys()].join(", ")}`);
+    const input: JobInput = body.prompt !== undefined ? { prompt: body.prompt } : { messages: body.messages! };
+    const promptTokens = countPromptTokens(card, input);
+    if (promptTokens + body.max_tokens > card.contextLength) {
+      throw new GenqError(
+        "CONTEXT_LENGTH_EXCEEDED",
+        `prompt (${promptTokens} tokens) + max_tokens (${body.max_tokens}) exceeds the model's context of ${card.contextLength} tokens`,
+      );
+    }
+
+    const id = newJobId();
+    const createdAt = now();
+    const row = {
+      id,
+      tenantId,
+      model: modelName,
+      status: "queued" as const,
+      priority: body.priority,
+      input: JSON.stringify(input),
+      params: JSON.stringify(toParams(body)),
+      webhook: body.webhook ? JSON.stringify(body.webhook) : null,
+      metadata: body.metadata ? JSON.stringify(body.metadata) : null,
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash,
+      promptTokens,
+      createdAt,
+      updatedAt: createdAt,
+    };
+    try {
+      deps.store.insert(row);
+    } catch (error) {
+      // Two requests with one Idempotency-Key raced: the unique index let exactly one in.
+      const winner = idempotencyKey ? deps.store.findByIdempotencyKey(tenantId, idempotencyKey) : undefined;
+      if (winner) return replay(c, winner, requestHash);
+      throw error;
+    }
+    try {
+      await deps.queue.enqueue({ id, model: modelName, priority: body.priority });
+    } catch (error) {
+      // The row is durable; the reconciler enqueues it once Redis answers again (invariant 2).
+      deps.logger.warn("enqueue failed; the reconciler will retry", { jobId: id, error });
+    }
+    const stored = deps.store.get(id)!;
+    c.header("etag", jobEtag(stored));
+    c.header("location", `/v1/jobs/${id}`);
+    return c.json(toJobObject(stored), 202);
+  };
+}
+
+function replay(c: Context<AppEnv>, existing: NonNullable<ReturnType<AppDeps["store"]["get"]>>, requestHash: string) {
+  if (existing.requestHash !== requestHash) {
+    throw new GenqError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request body");
+  }
+  c.header("idempotent-replayed", "true");
+  c.header("etag", jobEtag(existing));
+  return c.json(toJobObject(existing), 202);
+}
+
+function countPromptTokens(card: { promptIds: (input: JobInput) => number[] }, input: JobInput): number {
+  try {
+    return card.promptIds(input).length;
+  } catch (error) {
+    if (error instanceof ModelFolderError) throw new GenqError("VALIDATION_FAILED", error.message);
+    throw error;
+  }
+}
+
+function toParams(body: CreateJobRequest): JobParams {
+  return {
+    maxTokens: body.max_tokens,
+    temperature: body.temperature,
+    topP: body.top_p,
+    topK: body.top_k,
+    repetitionPenalty: body.repetition_penalty,
+    seed: body.seed,
+    stop: body.stop ?? [],
+    ignoreEos: body.ignore_eos,
+  };
+}

@@ -1,0 +1,16 @@
+// The /v1/jobs resource.
+import { Hono } from "hono";
+import type { AppDeps, ApiLimits } from "../../app-deps.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { cancelJobHandler } from "./cancel-job.ts";
+import { createJobHandler } from "./create-job.ts";
+import { getJobHandler } from "./get-job.ts";
+import { listJobsHandler } from "./list-jobs.ts";
+
+export function jobsRoutes(deps: AppDeps, limits: ApiLimits): Hono<AppEnv> {
+  return new Hono<AppEnv>()
+    .post("/", createJobHandler(deps, limits))
+    .get("/", listJobsHandler(deps))
+    .get("/:id", getJobHandler(deps, limits))
+    .post("/:id/cancel", cancelJobHandler(deps));
+}

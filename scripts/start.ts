@@ -1,0 +1,52 @@
+// `npm start`: the embedded quick start. Creates ./data (SQLite migrated), builds the default
+// tiny model if absent, finds or launches Redis, runs the API and one worker in this process.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { startApi } from "../api/api-runtime.ts";
+import { loadConfig } from "../shared/config.ts";
+import { createLogger } from "../shared/logger.ts";
+import { startWorker } from "../worker/worker-runtime.ts";
+import { ensureLocalRedis, type LocalRedis } from "./local-redis.ts";
+import { buildModelFolder } from "./model-builder/write-model-folder.ts";
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid });
+
+const defaultModel = config.models[0];
+if (!process.env.GENQ_MODELS && !existsSync(join(defaultModel.path, "config.json"))) {
+  logger.info("building the default tiny model (random weights: its text is nonsense)", { path: defaultModel.path });
+  await buildModelFolder({ preset: "tiny", outDir: defaultModel.path });
+}
+
+let redis: LocalRedis | undefined;
+if (!config.redisUrl) {
+  redis = await ensureLocalRedis(config.dataDir);
+  config.redisUrl = redis.url;
+}
+
+const worker = await startWorker(config, logger);
+const api = await startApi(config, logger);
+process.stdout.write(
+  `genq ready at ${api.url} (model "${defaultModel.name}", redis ${config.redisUrl}${redis?.child ? " started under ./data/redis" : ""})\n` +
+    `  try: curl -s -X POST ${api.url}/v1/jobs -H 'content-type: application/json' -d '{"prompt":"Hello","max_tokens":16}'\n`,
+);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write("\nstopping genq…\n");
+    (async () => {
+      await api.close();
+      await worker.close();
+      await redis?.stop();
+    })().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error("shutdown failed", { error });
+        process.exit(1);
+      },
+    );
+  });
+}

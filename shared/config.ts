@@ -1,0 +1,150 @@
+// The one place that reads process.env: parses and validates every GENQ_* setting once and
+// fails fast with a list of every bad key. Everything else receives a typed GenqConfig.
+import { resolve, join } from "node:path";
+import { z } from "zod";
+
+const intInRange = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const modelsSpec = z
+  .string()
+  .transform((spec, ctx) => {
+    const entries = spec
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((part) => {
+        const eq = part.indexOf("=");
+        return eq > 0 ? { name: part.slice(0, eq).trim(), path: part.slice(eq + 1).trim() } : null;
+      });
+    if (entries.length === 0 || entries.some((e) => e === null || !/^[A-Za-z0-9._-]{1,64}$/.test(e.name) || !e.path)) {
+      ctx.addIssue({ code: "custom", message: "expected name=path[,name2=path2] with names of letters, digits, . _ -" });
+      return z.NEVER;
+    }
+    return entries as Array<{ name: string; path: string }>;
+  });
+
+const envSchema = z.object({
+  GENQ_PORT: intInRange(0, 65535).default(8080),
+  GENQ_HOST: z.string().min(1).default("127.0.0.1"),
+  GENQ_DATA_DIR: z.string().min(1).default("./data"),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional(),
+  GENQ_MODELS: modelsSpec.optional(),
+  GENQ_DEVICE: z.enum(["cpu", "cuda"]).default("cpu"),
+  GENQ_DTYPE: z.enum(["fp32", "fp16", "q8", "q4"]).default("fp32"),
+  GENQ_MAX_BATCH: intInRange(1, 1024).default(16),
+  GENQ_MAX_KV_TOKENS: intInRange(64, 16_777_216).default(65_536),
+  GENQ_PREFILL_CHUNK_TOKENS: intInRange(16, 65_536).default(256),
+  GENQ_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  GENQ_ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  GENQ_AUTH: z.enum(["on", "off"]).optional(),
+  GENQ_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, "must look like whsec_<base64>").optional(),
+  GENQ_WEBHOOK_ALLOW_HOSTS: z.string().default(""),
+  GENQ_JOB_LOCK_MS: intInRange(1_000, 600_000).default(30_000),
+  GENQ_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default("genq"),
+  GENQ_RATE_LIMIT_PER_SECOND: z
+    .string()
+    .regex(/^\d{1,7}(\.\d{1,3})?$/, "must be a number of submits per second (0 = no limit)")
+    .transform(Number)
+    .default(100),
+  GENQ_RATE_LIMIT_BURST: intInRange(1, 10_000_000).default(200),
+  GENQ_MAX_ACTIVE_JOBS_PER_TENANT: intInRange(0, 100_000_000).default(10_000),
+  GENQ_MAX_TOKENS_LIMIT: intInRange(1, 1_000_000).default(8_192),
+  GENQ_MAX_PROMPT_CHARS: intInRange(1, 200_000).default(100_000),
+});
+
+export interface GenqConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databasePath: string;
+  /** Undefined: the start script launches or finds a local redis-server. */
+  redisUrl: string | undefined;
+  /** Registered models in order; the first is the default. */
+  models: Array<{ name: string; path: string }>;
+  device: "cpu" | "cuda";
+  dtype: "fp32" | "fp16" | "q8" | "q4";
+  maxBatch: number;
+  maxKvTokens: number;
+  prefillChunkTokens: number;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  adminKey: string | undefined;
+  /** Undefined = automatic: open on loopback without keys, required elsewhere. */
+  auth: "on" | "off" | undefined;
+  webhookSecret: string | undefined;
+  webhookAllowHosts: string[];
+  jobLockMs: number;
+  /** BullMQ key prefix; tests use a unique one per test. */
+  queuePrefix: string;
+  /** Fair use, per tenant (= per key unless keys share a tenant). 0 turns a limit off. */
+  tenantLimits: TenantLimits;
+}
+
+export interface TenantLimits {
+  /** Token-bucket refill rate for POST /v1/jobs (GENQ_RATE_LIMIT_PER_SECOND, 100; 0 = off). */
+  submitsPerSecond: number;
+  /** Token-bucket size: submits allowed at once after idling (GENQ_RATE_LIMIT_BURST, 200). */
+  submitBurst: number;
+  /** Queued-or-running jobs at once (GENQ_MAX_ACTIVE_JOBS_PER_TENANT, 10000; 0 = off). */
+  maxActiveJobs: number;
+  /** Largest `max_tokens` (GENQ_MAX_TOKENS_LIMIT, 8192); the model's context also applies. */
+  maxTokens: number;
+  /** Longest prompt, or sum of message contents, in characters (GENQ_MAX_PROMPT_CHARS, 100000). */
+  maxPromptChars: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/** Parses an environment-like record. Empty strings count as unset. */
+export function parseConfig(env: Record<string, string | undefined>): GenqConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.GENQ_DATA_DIR);
+  return {
+    port: e.GENQ_PORT,
+    host: e.GENQ_HOST,
+    dataDir,
+    databasePath: join(dataDir, "genq.db"),
+    redisUrl: e.REDIS_URL,
+    models: (e.GENQ_MODELS ?? [{ name: "tiny", path: join(dataDir, "models", "tiny") }]).map((m) => ({
+      name: m.name,
+      path: resolve(m.path),
+    })),
+    device: e.GENQ_DEVICE,
+    dtype: e.GENQ_DTYPE,
+    maxBatch: e.GENQ_MAX_BATCH,
+    maxKvTokens: e.GENQ_MAX_KV_TOKENS,
+    prefillChunkTokens: e.GENQ_PREFILL_CHUNK_TOKENS,
+    logLevel: e.GENQ_LOG_LEVEL,
+    adminKey: e.GENQ_ADMIN_KEY,
+    auth: e.GENQ_AUTH,
+    webhookSecret: e.GENQ_WEBHOOK_SECRET,
+    webhookAllowHosts: e.GENQ_WEBHOOK_ALLOW_HOSTS.split(",").map((h) => h.trim()).filter(Boolean),
+    jobLockMs: e.GENQ_JOB_LOCK_MS,
+    queuePrefix: e.GENQ_QUEUE_PREFIX,
+    tenantLimits: {
+      submitsPerSecond: e.GENQ_RATE_LIMIT_PER_SECOND,
+      submitBurst: e.GENQ_RATE_LIMIT_BURST,
+      maxActiveJobs: e.GENQ_MAX_ACTIVE_JOBS_PER_TENANT,
+      maxTokens: e.GENQ_MAX_TOKENS_LIMIT,
+      maxPromptChars: e.GENQ_MAX_PROMPT_CHARS,
+    },
+  };
+}
+
+/** Reads process.env once; entry points call this and pass the result down. */
+export function loadConfig(): GenqConfig {
+  return parseConfig(process.env);
+}

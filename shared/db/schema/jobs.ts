@@ -1,0 +1,50 @@
+// The jobs table: the source of truth for every accepted job (DESIGN invariant 1). Times are
+// epoch milliseconds; `version` increases on every change and feeds the ETag.
+import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "canceled", "expired"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "canceled", "expired"];
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    /** Owner; "" when the service runs without API keys. */
+    tenantId: text("tenant_id").notNull().default(""),
+    model: text("model").notNull(),
+    status: text("status", { enum: JOB_STATUSES }).notNull(),
+    priority: integer("priority").notNull(),
+    /** JSON: {prompt} or {messages}. */
+    input: text("input").notNull(),
+    /** JSON: generation parameters (max_tokens, temperature, ...). */
+    params: text("params").notNull(),
+    webhook: text("webhook"),
+    metadata: text("metadata"),
+    idempotencyKey: text("idempotency_key"),
+    requestHash: text("request_hash"),
+    promptTokens: integer("prompt_tokens").notNull().default(0),
+    completionTokens: integer("completion_tokens").notNull().default(0),
+    outputText: text("output_text"),
+    finishReason: text("finish_reason", { enum: ["stop", "length", "canceled"] }),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    cancelRequested: integer("cancel_requested", { mode: "boolean" }).notNull().default(false),
+    attempts: integer("attempts").notNull().default(0),
+    version: integer("version").notNull().default(1),
+    createdAt: integer("created_at").notNull(),
+    startedAt: integer("started_at"),
+    completedAt: integer("completed_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [
+    index("jobs_tenant_id_idx").on(table.tenantId, table.id),
+    index("jobs_status_idx").on(table.status, table.updatedAt),
+    // Per-tenant admission (active-job cap, fair-queue rank) counts queued/running rows by this.
+    index("jobs_tenant_status_idx").on(table.tenantId, table.status, table.model),
+    uniqueIndex("jobs_idempotency_idx").on(table.tenantId, table.idempotencyKey),
+  ],
+);
+
+export type JobRow = typeof jobs.$inferSelect;
+export type NewJobRow = typeof jobs.$inferInsert;

@@ -1,0 +1,53 @@
+// What travels between API and workers: queue names, the (tiny) queue payload, the stored
+// generation parameters, and the priority mapping onto BullMQ.
+import type { ChatMessage } from "./models/model-card.ts";
+
+/** One BullMQ queue per model; names are restricted to [A-Za-z0-9._-] by config. */
+export function queueNameFor(model: string): string {
+  return `generate.${model}`;
+}
+
+/** The row is the source of truth; the queue carries only its id (BullMQ job id = job id). */
+export interface GenerateJobPayload {
+  jobId: string;
+}
+
+export type JobInput = { prompt: string } | { messages: ChatMessage[] };
+
+export interface JobParams {
+  maxTokens: number;
+  temperature: number;
+  topP?: number;
+  topK?: number;
+  repetitionPenalty?: number;
+  seed?: number;
+  stop: string[];
+  ignoreEos: boolean;
+}
+
+export const PRIORITY_ALIASES = { high: 1, normal: 5, low: 8 } as const;
+export const DEFAULT_PRIORITY = 5;
+
+/**
+ * genq priority 0 (most urgent) .. 9 -> BullMQ 1..10. BullMQ runs jobs without a priority before
+ * all prioritized ones, so every job gets one (never 0).
+ */
+export function bullPriority(priority: number): number {
+  return priority + 1;
+}
+
+/** Redis pub/sub channels (under the configured prefix). */
+export function jobEventsChannel(prefix: string): string {
+  return `${prefix}:job-events`;
+}
+
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:job-cancel`;
+}
+
+/** Published after every row change; waiters re-read the row (the source of truth). */
+export interface JobChangedEvent {
+  id: string;
+  status: string;
+  version: number;
+}

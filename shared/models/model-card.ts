@@ -1,0 +1,92 @@
+// What genq knows about a model folder without running it: config, generation defaults,
+// tokenizer and chat template. Pure JS, so the API (prompt validation) and the worker share it.
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { Tokenizer } from "@huggingface/tokenizers";
+import { Template } from "@huggingface/jinja";
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+export interface ModelCard {
+  name: string;
+  path: string;
+  /** Longest sequence (prompt + completion) the model accepts. */
+  contextLength: number;
+  vocabSize: number;
+  eosTokenIds: number[];
+  bosTokenId: number | null;
+  /** Raw config.json, for the loader (head counts, dims). */
+  config: Record<string, unknown>;
+  encode(text: string, addSpecialTokens: boolean): number[];
+  decode(ids: number[], skipSpecialTokens?: boolean): string;
+  /** Token ids for a prompt: a raw prompt gets the tokenizer's special tokens; chat messages are rendered with the template. */
+  promptIds(input: { prompt: string } | { messages: ChatMessage[] }): number[];
+}
+
+export class ModelFolderError extends Error {}
+
+function readJson(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (error) {
+    throw new ModelFolderError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+function asIdList(value: unknown): number[] {
+  if (typeof value === "number") return [value];
+  if (Array.isArray(value)) return value.filter((v): v is number => typeof v === "number");
+  return [];
+}
+
+function tokenText(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (value && typeof value === "object" && "content" in value) return String((value as { content: unknown }).content);
+  return undefined;
+}
+
+export function loadModelCard(name: string, path: string): ModelCard {
+  const config = readJson(join(path, "config.json"));
+  const generationPath = join(path, "generation_config.json");
+  const generation = existsSync(generationPath) ? readJson(generationPath) : {};
+  const tokenizerJson = readJson(join(path, "tokenizer.json"));
+  const tokenizerConfig = readJson(join(path, "tokenizer_config.json"));
+  const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+
+  const eosTokenIds = [...new Set([...asIdList(generation.eos_token_id), ...asIdList(config.eos_token_id)])];
+  const bos = asIdList(generation.bos_token_id ?? config.bos_token_id)[0] ?? null;
+  const contextLength = Number(config.max_position_embeddings ?? tokenizerConfig.model_max_length ?? 2048);
+  const vocabSize = Number(config.vocab_size);
+  const templateSource = typeof tokenizerConfig.chat_template === "string" ? tokenizerConfig.chat_template : null;
+  const template = templateSource ? new Template(templateSource) : null;
+  const specialTokens = {
+    bos_token: tokenText(tokenizerConfig.bos_token) ?? "",
+    eos_token: tokenText(tokenizerConfig.eos_token) ?? "",
+    pad_token: tokenText(tokenizerConfig.pad_token) ?? "",
+  };
+
+  const encode = (text: string, addSpecialTokens: boolean) =>
+    tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+
+  return {
+    name,
+    path,
+    contextLength,
+    vocabSize,
+    eosTokenIds,
+    bosTokenId: bos,
+    config,
+    encode,
+    decode: (ids, skipSpecialTokens = true) => tokenizer.decode(ids, { skip_special_tokens: skipSpecialTokens }),
+    promptIds(input) {
+      if ("prompt" in input) return encode(input.prompt, true);
+      if (!template) throw new ModelFolderError(`model ${name} has no chat_template; send "prompt" instead of "messages"`);
+      const rendered = template.render({ messages: input.messages, add_generation_prompt: true, ...specialTokens });
+      // Templates write the BOS themselves; adding special tokens again would double it.
+      return encode(rendered, false);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// The producer side of the per-model BullMQ queues: add (idempotent: job id = row id), remove
+// a queued job, and look one up (for the reconciler). Used by the API and the worker.
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { bullPriority, queueNameFor, type GenerateJobPayload } from "../jobs.ts";
+
+export interface EnqueueRequest {
+  id: string;
+  model: string;
+  priority: number;
+}
+
+export interface JobQueueOptions {
+  /** A shared ioredis connection (BullMQ producers may share one). */
+  connection: Redis;
+  /** BullMQ key prefix (default "genq"). */
+  prefix: string;
+}
+
+export class JobQueue {
+  private readonly queues = new Map<string, Queue<GenerateJobPayload>>();
+
+  constructor(private readonly options: JobQueueOptions) {}
+
+  queueFor(model: string): Queue<GenerateJobPayload> {
+    let queue = this.queues.get(model);
+    if (!queue) {
+      queue = new Queue<GenerateJobPayload>(queueNameFor(model), {
+        connection: this.options.connection,
+        prefix: this.options.prefix,
+        defaultJobOptions: {
+          // Worker crashes are retried by stall recovery; these attempts cover thrown errors.
+          attempts: 3,
+          backoff: { type: "exponential", delay: 1_000 },
+          removeOnComplete: { age: 3_600, count: 10_000 },
+          removeOnFail: { age: 24 * 3_600 },
+        },
+      });
+      this.queues.set(model, queue);
+    }
+    return queue;
+  }
+
+  async enqueue(request: EnqueueRequest): Promise<void> {
+    await this.queueFor(request.model).add(
+      "generate",
+      { jobId: request.id },
+      { jobId: request.id, priority: bullPriority(request.priority) },
+    );
+  }
+
+  /** Removes a job that no worker holds; false when it is locked by a worker or unknown. */
+  async remove(id: string, model: string): Promise<boolean> {
+    try {
+      return (await this.queueFor(model).remove(id)) === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  /** BullMQ's state for the job, or "unknown" when Redis has no such job. */
+  async stateOf(id: string, model: string): Promise<string> {
+    return await this.queueFor(model).getJobState(id);
+  }
+
+  async counts(): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [model, queue] of this.queues) {
+      out[model] = await queue.getJobCounts("waiting", "prioritized", "active", "delayed", "failed");
+    }
+    return out;
+  }
+
+  async ping(): Promise<void> {
+    await this.options.connection.ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

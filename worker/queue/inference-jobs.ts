@@ -1,0 +1,84 @@
+// Turns the inference thread's event stream into one promise per job, plus per-job listeners
+// for streaming (started / delta). The main thread never blocks on the model.
+import type { FinishReason, FromThreadMessage, GenerationRequest } from "../thread/thread-messages.ts";
+
+export type GenerationOutcome =
+  | { kind: "finished"; text: string; finishReason: FinishReason; promptTokens: number; completionTokens: number }
+  | { kind: "failed"; code: string; message: string };
+
+export interface GenerationListeners {
+  onStarted?: () => void;
+  onDelta?: (text: string, tokens: number) => void;
+}
+
+/** What InferenceJobs needs from the thread client (InferenceClient implements it). */
+export interface InferencePort {
+  submit(request: GenerationRequest): void;
+  cancel(id: string): void;
+  subscribe(listener: (message: FromThreadMessage) => void): () => void;
+}
+
+interface Pending extends GenerationListeners {
+  resolve: (outcome: GenerationOutcome) => void;
+}
+
+export class InferenceJobs {
+  private readonly pending = new Map<string, Pending>();
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly inference: InferencePort) {
+    this.unsubscribe = inference.subscribe((message) => this.onMessage(message));
+  }
+
+  generate(request: GenerationRequest, listeners: GenerationListeners = {}): Promise<GenerationOutcome> {
+    return new Promise((resolve) => {
+      this.pending.set(request.id, { ...listeners, resolve });
+      this.inference.submit(request);
+    });
+  }
+
+  /** True when this process is generating the job (so a cancel signal is ours to act on). */
+  has(id: string): boolean {
+    return this.pending.has(id);
+  }
+
+  cancel(id: string): void {
+    if (this.pending.has(id)) this.inference.cancel(id);
+  }
+
+  get activeCount(): number {
+    return this.pending.size;
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private onMessage(message: FromThreadMessage): void {
+    if (!("id" in message)) return;
+    const entry = this.pending.get(message.id);
+    if (!entry) return;
+    switch (message.type) {
+      case "started":
+        entry.onStarted?.();
+        return;
+      case "delta":
+        entry.onDelta?.(message.text, message.tokens);
+        return;
+      case "finished":
+        this.pending.delete(message.id);
+        entry.resolve({
+          kind: "finished",
+          text: message.text,
+          finishReason: message.finishReason,
+          promptTokens: message.promptTokens,
+          completionTokens: message.completionTokens,
+        });
+        return;
+      case "failed":
+        this.pending.delete(message.id);
+        entry.resolve({ kind: "failed", code: message.code, message: message.message });
+        return;
+    }
+  }
+}

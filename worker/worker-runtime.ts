@@ -1,0 +1,95 @@
+// Starts a complete worker: SQLite, Redis, the inference thread, one BullMQ Worker per model,
+// cancel signals and the reconciler; `close()` shuts it down without losing jobs.
+import { Redis } from "ioredis";
+import type { Worker } from "bullmq";
+import type { GenqConfig } from "../shared/config.ts";
+import { openDatabase } from "../shared/db/client.ts";
+import { JobStore } from "../shared/db/job-store.ts";
+import type { Logger } from "../shared/logger.ts";
+import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
+import { JobEventBus } from "../shared/queue/job-event-bus.ts";
+import { JobQueue } from "../shared/queue/job-queue.ts";
+import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
+import { createGenerateWorker } from "./queue/generate-worker.ts";
+import { InferenceJobs } from "./queue/inference-jobs.ts";
+import { Reconciler } from "./queue/reconciler.ts";
+import { InferenceClient } from "./thread/inference-client.ts";
+
+export interface WorkerHandle {
+  close(): Promise<void>;
+  readonly workers: Worker[];
+}
+
+const RECONCILE_EVERY_MS = 15_000;
+const SHUTDOWN_GRACE_MS = 5_000;
+
+export async function startWorker(config: GenqConfig, logger: Logger): Promise<WorkerHandle> {
+  if (!config.redisUrl) throw new Error("REDIS_URL is required to start a worker");
+  const db = openDatabase(config.databasePath);
+  const store = new JobStore(db);
+  const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path)]));
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const events = new JobEventBus({ connection, prefix: config.queuePrefix });
+  await events.start();
+  const queue = new JobQueue({ connection, prefix: config.queuePrefix });
+
+  const client = await InferenceClient.start({
+    models: config.models,
+    device: config.device,
+    dtype: config.dtype,
+    maxBatch: config.maxBatch,
+    maxKvTokens: config.maxKvTokens,
+    prefillChunkTokens: config.prefillChunkTokens,
+  });
+  const inference = new InferenceJobs(client);
+  const stopCancels = events.onCancel((id) => inference.cancel(id));
+
+  const processor = createGenerateJobProcessor({ store, events, inference, models, logger });
+  const workers = config.models.map((m) =>
+    createGenerateWorker({
+      model: m.name,
+      connection,
+      prefix: config.queuePrefix,
+      concurrency: config.maxBatch,
+      lockMs: config.jobLockMs,
+      logger,
+      processor,
+      onFailedForGood: (jobId, reason) => {
+        if (store.fail(jobId, "ENGINE_ERROR", reason, Date.now())) {
+          const row = store.get(jobId)!;
+          void events.publishChanged({ id: jobId, status: row.status, version: row.version }).catch(() => {});
+        }
+      },
+    }),
+  );
+
+  const reconciler = new Reconciler({ store, queue, events, models: config.models.map((m) => m.name), logger });
+  const reconcile = () => reconciler.reconcile().catch((error) => logger.warn("reconcile failed", { error }));
+  void reconcile();
+  const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
+  timer.unref();
+  logger.info("worker ready", { models: config.models.map((m) => m.name), device: config.device, maxBatch: config.maxBatch });
+
+  return {
+    workers,
+    async close() {
+      clearInterval(timer);
+      // Let running jobs finish for a moment; whatever is still running after the grace period
+      // is left to BullMQ stall recovery (the next worker picks it up), never dropped.
+      const graceful = Promise.all(workers.map((w) => w.close()));
+      const timedOut = await Promise.race([graceful.then(() => false), sleep(SHUTDOWN_GRACE_MS).then(() => true)]);
+      if (timedOut) await Promise.all(workers.map((w) => w.close(true)));
+      stopCancels();
+      inference.close();
+      await client.close();
+      await events.close();
+      await queue.close();
+      connection.disconnect();
+      db.$client.close();
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
