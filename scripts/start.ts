@@ -27,7 +27,7 @@ if (!config.redisUrl) {
 const worker = await startWorker(config, logger);
 const api = await startApi(config, logger);
 process.stdout.write(
-  `genq ready at ${api.url} (model "${defaultModel.name}", redis ${config.redisUrl}${redis?.child ? " started under ./data/redis" : ""})\n` +
+  `genq ready at ${api.url} (model "${defaultModel.name}", redis ${config.redisUrl}${redis?.launched ? ` started under ${config.dataDir}/redis` : ""})\n` +
     `  try: curl -s -X POST ${api.url}/v1/jobs -H 'content-type: application/json' -d '{"prompt":"Hello","max_tokens":16}'\n`,
 );
 

@@ -1,0 +1,50 @@
+// Starts a throwaway genq stack for benchmarks: redis-server on a free port, temp data dir,
+// the API and one worker in this process (like `npm start`). Stop it with `close()`.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startApi, type ApiHandle } from "../../api/api-runtime.ts";
+import { parseConfig, type GenqConfig } from "../../shared/config.ts";
+import { createLogger } from "../../shared/logger.ts";
+import { startWorker } from "../../worker/worker-runtime.ts";
+import { buildModelFolder } from "../model-builder/write-model-folder.ts";
+import { startRedisServer } from "../redis-server-process.ts";
+
+export interface BenchStack {
+  api: ApiHandle;
+  config: GenqConfig;
+  close(): Promise<void>;
+}
+
+export async function startBenchStack(env: Record<string, string> = {}): Promise<BenchStack> {
+  const dir = mkdtempSync(join(tmpdir(), "genq-bench-"));
+  const redis = await startRedisServer({ dir });
+  const modelDir = join(dir, "models", "tiny");
+  if (!env.GENQ_MODELS) await buildModelFolder({ preset: "tiny", outDir: modelDir });
+  const config = parseConfig({
+    GENQ_DATA_DIR: dir,
+    REDIS_URL: redis.url,
+    GENQ_MODELS: `tiny=${modelDir}`,
+    GENQ_PORT: "0",
+    GENQ_LOG_LEVEL: "error",
+    ...env,
+  });
+  const logger = createLogger(config.logLevel);
+  const worker = await startWorker(config, logger);
+  const api = await startApi(config, logger);
+  return {
+    api,
+    config,
+    async close() {
+      await api.close();
+      await worker.close();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function percentile(sortedMs: number[], p: number): number {
+  if (sortedMs.length === 0) return NaN;
+  return sortedMs[Math.min(sortedMs.length - 1, Math.floor((p / 100) * sortedMs.length))];
+}

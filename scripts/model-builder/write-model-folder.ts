@@ -1,0 +1,94 @@
+// Builds a complete generated model folder in the Hugging Face / transformers.js ONNX layout:
+// config.json, generation_config.json, tokenizer files and onnx/model*.onnx (+ external data).
+import { mkdir, open, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { buildByteLevelTokenizer } from "./byte-level-tokenizer.ts";
+import { hfConfigJson, hfGenerationConfigJson, llamaPreset, llamaParameterCount, type ModelPreset } from "./llama-config.ts";
+import { buildLlamaGraph } from "./llama-graph.ts";
+import { generateLlamaWeights } from "./seeded-weights.ts";
+import type { ModelDtype } from "./weight-initializers.ts";
+
+export type { ModelDtype } from "./weight-initializers.ts";
+
+export interface BuildModelOptions {
+  preset: ModelPreset;
+  outDir: string;
+  /** Weight and tokenizer seed; the same seed gives byte-identical files. Default 1. */
+  seed?: number;
+  /** fp32 → onnx/model.onnx, fp16 → onnx/model_fp16.onnx, q8 → onnx/model_quantized.onnx. Default ["fp32"]. */
+  dtypes?: ModelDtype[];
+  /** Default true: the graph has a `position_ids` input; false = positions from cumsum(attention_mask)-1. */
+  positionIds?: boolean;
+  /** Default true: int64 scalar input `num_logits_to_keep`; false = logits for every position. */
+  logitsToKeepInput?: boolean;
+  /**
+   * Weights in `<file>.onnx_data` beside the graph instead of inline. Default: only when the
+   * weights exceed EXTERNAL_DATA_AUTO_BYTES (protobuf caps a message at 2 GB; big inline buffers are slow).
+   */
+  externalData?: boolean;
+}
+
+export const ONNX_FILE_NAMES: Record<ModelDtype, string> = {
+  fp32: "model.onnx",
+  fp16: "model_fp16.onnx",
+  q8: "model_quantized.onnx",
+};
+
+/** Weights above this size (in the fp32 variant) go to external data by default. */
+export const EXTERNAL_DATA_AUTO_BYTES = 32 * 1024 * 1024;
+/** Initializers smaller than this stay inline even in a model with external data (as in onnx). */
+const EXTERNAL_MIN_TENSOR_BYTES = 1024;
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+async function writeChunks(path: string, chunks: Uint8Array[]): Promise<void> {
+  const file = await open(path, "w");
+  try {
+    for (const chunk of chunks) await file.write(chunk);
+  } finally {
+    await file.close();
+  }
+}
+
+export async function buildModelFolder(options: BuildModelOptions): Promise<void> {
+  const seed = options.seed ?? 1;
+  const dtypes = [...new Set<ModelDtype>(options.dtypes ?? ["fp32"])];
+  const positionIds = options.positionIds ?? true;
+  const logitsToKeepInput = options.logitsToKeepInput ?? true;
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
+  for (const dtype of dtypes) if (!(dtype in ONNX_FILE_NAMES)) throw new Error(`unknown dtype "${dtype}" (fp32, fp16, q8)`);
+
+  const config = llamaPreset(options.preset);
+  const external = options.externalData ?? llamaParameterCount(config) * 4 > EXTERNAL_DATA_AUTO_BYTES;
+  const tokenizer = buildByteLevelTokenizer({ vocabSize: config.vocabSize, seed, modelMaxLength: config.maxPositionEmbeddings });
+  const weights = generateLlamaWeights(config, seed);
+
+  const onnxDir = join(options.outDir, "onnx");
+  await mkdir(onnxDir, { recursive: true });
+  const externalFiles: Record<string, boolean> = {};
+  for (const dtype of dtypes) {
+    const fileName = ONNX_FILE_NAMES[dtype];
+    const graph = buildLlamaGraph(config, weights, { dtype, positionIds, logitsToKeepInput });
+    const location = `${fileName}_data`;
+    const encoded = graph.encode(external ? { externalData: { location, minBytes: EXTERNAL_MIN_TENSOR_BYTES } } : {});
+    await writeFile(join(onnxDir, fileName), encoded.model);
+    if (encoded.externalChunks.length > 0) await writeChunks(join(onnxDir, location), encoded.externalChunks);
+    externalFiles[fileName] = encoded.externalChunks.length > 0;
+  }
+
+  await writeJson(
+    join(options.outDir, "config.json"),
+    hfConfigJson(config, {
+      "transformers.js_config": {
+        kv_cache_dtype: { fp16: "float16", q8: "float32" },
+        use_external_data_format: externalFiles,
+      },
+      genq_builder: { preset: options.preset, seed, dtypes, position_ids: positionIds, num_logits_to_keep: logitsToKeepInput },
+    }),
+  );
+  await writeJson(join(options.outDir, "generation_config.json"), hfGenerationConfigJson());
+  await writeJson(join(options.outDir, "tokenizer.json"), tokenizer.tokenizerJson);
+  await writeJson(join(options.outDir, "tokenizer_config.json"), tokenizer.tokenizerConfig);
+}

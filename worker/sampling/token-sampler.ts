@@ -1,0 +1,126 @@
+// Picks one sequence's next token from its logits row: greedy argmax fast path, or the processor
+// chain (repetition penalty → temperature → top-k → top-p) and a draw from the sequence's own RNG.
+import type { LogitsProcessor } from "./logits-processor.ts";
+import { RepetitionPenaltyProcessor } from "./repetition-penalty-processor.ts";
+import type { SamplingParams } from "./sampling-params.ts";
+import { SeededRng } from "./seeded-rng.ts";
+import { TemperatureProcessor } from "./temperature-processor.ts";
+import { TopKProcessor } from "./top-k-processor.ts";
+import { TopPProcessor } from "./top-p-processor.ts";
+
+export class TokenSampler {
+  readonly greedy: boolean;
+  private readonly vocabSize: number;
+  /** Applied in order; the same order as transformers' processors followed by its warpers. */
+  private readonly processors: LogitsProcessor[] = [];
+  private readonly rng: SeededRng | undefined;
+  /** Reused working copy of the logits row, float32 [vocabSize]; allocated on first need. */
+  private scratch: Float32Array | undefined;
+
+  constructor(params: SamplingParams, vocabSize: number) {
+    if (!Number.isInteger(vocabSize) || vocabSize < 1) {
+      throw new RangeError(`vocabSize must be a positive integer, got ${vocabSize}`);
+    }
+    const { temperature, topK, topP, repetitionPenalty, seed } = params;
+    if (!(temperature >= 0) || !Number.isFinite(temperature)) {
+      throw new RangeError(`temperature must be a finite number ≥ 0, got ${temperature}`);
+    }
+    // Checked here as well as in the processors so a bad request fails whatever its temperature.
+    if (topK !== undefined && (!Number.isInteger(topK) || topK < 0)) {
+      throw new RangeError(`top-k must be an integer ≥ 0, got ${topK}`);
+    }
+    if (topP !== undefined && !(topP > 0 && topP <= 1)) {
+      throw new RangeError(`top-p must be in (0, 1], got ${topP}`);
+    }
+    if (seed !== undefined && !Number.isSafeInteger(seed)) {
+      throw new RangeError(`seed must be a safe integer, got ${seed}`);
+    }
+    this.vocabSize = vocabSize;
+    this.greedy = temperature === 0;
+
+    if (repetitionPenalty !== undefined && repetitionPenalty !== 1) {
+      this.processors.push(new RepetitionPenaltyProcessor(repetitionPenalty, vocabSize));
+    }
+    if (this.greedy) {
+      // Temperature, top-k and top-p never change which token has the highest logit.
+      this.rng = undefined;
+      return;
+    }
+    if (temperature !== 1) this.processors.push(new TemperatureProcessor(temperature));
+    if (topK !== undefined && topK > 0 && topK < vocabSize) this.processors.push(new TopKProcessor(topK));
+    if (topP !== undefined && topP !== 1) this.processors.push(new TopPProcessor(topP));
+    this.rng = new SeededRng(seed);
+  }
+
+  /**
+   * @param logits float32 [vocabSize]: the model's last-position row for this sequence, often a
+   *   subarray view into the batched output; read only, never modified.
+   * @param previousIds the sequence's prompt + generated ids (for the repetition penalty).
+   * @returns the chosen token id.
+   */
+  sample(logits: Float32Array, previousIds: ArrayLike<number>): number {
+    if (logits.length !== this.vocabSize) {
+      throw new RangeError(`logits row has ${logits.length} entries, expected vocab size ${this.vocabSize}`);
+    }
+    let scores = logits;
+    if (this.processors.length > 0) {
+      scores = this.scratch ??= new Float32Array(this.vocabSize);
+      scores.set(logits);
+      for (let i = 0; i < this.processors.length; i++) this.processors[i].process(scores, previousIds);
+    }
+    if (this.rng === undefined) return argmax(scores);
+    const id = this.draw(scores, this.rng);
+    // Nothing to sample from (every score -Infinity or NaN, or a +Infinity logit): be defined.
+    return id >= 0 ? id : argmax(logits);
+  }
+
+  /** Softmax (max-subtracted, so large logits cannot overflow) and an inverse-CDF draw; -1 if no mass. */
+  private draw(scores: Float32Array, rng: SeededRng): number {
+    const n = scores.length;
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) if (scores[i] > max) max = scores[i];
+    // Write the weights to the scratch (which may be `scores` itself) so exp runs once per token.
+    const weights = (this.scratch ??= new Float32Array(this.vocabSize));
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const score = scores[i];
+      // Top-k/top-p leave most of the row at -Infinity; skipping exp there is a 3x saving.
+      if (score === -Infinity) {
+        weights[i] = 0;
+        continue;
+      }
+      const w = Math.exp(score - max);
+      // `w > 0` is false for NaN, so a NaN logit gets no mass instead of poisoning the total.
+      weights[i] = w > 0 ? w : 0;
+      total += weights[i];
+    }
+    if (!(total > 0)) return -1;
+
+    const target = rng.nextFloat() * total;
+    let cumulative = 0;
+    let lastPositive = 0;
+    for (let i = 0; i < n; i++) {
+      const w = weights[i];
+      if (w > 0) {
+        cumulative += w;
+        if (target < cumulative) return i;
+        lastPositive = i;
+      }
+    }
+    // Rounding can leave target ≥ the running sum at the very end; the last live token owns that sliver.
+    return lastPositive;
+  }
+}
+
+/** Index of the largest value; ties go to the lowest id; NaN never wins. No allocation. */
+function argmax(values: Float32Array): number {
+  let best = 0;
+  let bestValue = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] > bestValue) {
+      bestValue = values[i];
+      best = i;
+    }
+  }
+  return best;
+}
