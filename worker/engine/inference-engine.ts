@@ -1,0 +1,252 @@
+// Continuous-batching engine for one model. Each step: drop finished rows, admit a prefill group when
+// none is in flight, one decode pass over the running batch, then at most one prefill-chunk pass; a
+// group whose prompt is done samples its first tokens and is merged into the running batch.
+import type { CausalLm } from "../model/causal-lm.ts";
+import { KvCache, type KvRowRef } from "../model/kv-cache.ts";
+import type { FromThreadMessage, GenerationRequest } from "../thread/thread-messages.ts";
+import type { ModelCard } from "../../shared/models/model-card.ts";
+import { PrefillGroup } from "./prefill-group.ts";
+import { Scheduler } from "./scheduler.ts";
+import { Sequence } from "./sequence.ts";
+import { validateRequest } from "./validate-request.ts";
+
+export interface EngineOptions {
+  /** Most sequences decoded together (running + prefilling). */
+  maxBatch: number;
+  /** Most KV slots (rows × columns, padding included) the admitted sequences may grow to. */
+  maxKvTokens: number;
+  /** Prompt slots (rows × columns, padding included) per prefill-chunk pass; one chunk pass per step. */
+  prefillChunkTokens: number;
+}
+
+export interface EngineStats {
+  running: number;
+  /** Admitted, prompt not fully fed yet. */
+  prefilling: number;
+  waiting: number;
+  /** KV slots allocated now, padding included. */
+  kvTokens: number;
+  kvBytes: number;
+  /** Wall time of the last step. */
+  stepMs: number;
+  /** Longest time between two consecutive tokens of any running sequence since the last reset. */
+  worstTokenGapMs: number;
+  steps: number;
+}
+
+export type EngineEmit = (message: FromThreadMessage) => void;
+
+/** Observation points for tests and benchmarks (not part of the thread protocol). */
+export interface EngineHooks {
+  /** Every sampled token, in step order; `atMs` is performance.now() when its pass finished. */
+  onToken?(sequenceId: string, tokenId: number, atMs: number): void;
+}
+
+export class InferenceEngine {
+  private readonly scheduler: Scheduler;
+  private readonly active = new Map<string, Sequence>();
+  private running: Sequence[] = [];
+  /** KV of `running`, row i = running[i]; null when nothing runs. */
+  private runningCache: KvCache | null = null;
+  private group: PrefillGroup | null = null;
+  private steps = 0;
+  private lastStepMs = 0;
+  private worstTokenGapMs = 0;
+
+  constructor(
+    readonly card: ModelCard,
+    private readonly lm: CausalLm,
+    private readonly options: EngineOptions,
+    private readonly emit: EngineEmit,
+    private readonly hooks: EngineHooks = {},
+  ) {
+    this.scheduler = new Scheduler(options);
+  }
+
+  get hasWork(): boolean {
+    return this.running.length > 0 || this.group !== null || this.scheduler.waitingCount > 0;
+  }
+
+  /** Queues a request, or answers `failed` at once when it can never run. Duplicate ids are ignored. */
+  submit(request: GenerationRequest): void {
+    if (this.active.has(request.id)) return;
+    const problem = validateRequest(request, this.card, this.options.maxKvTokens);
+    if (problem) return this.emit({ type: "failed", id: request.id, ...problem });
+    let sequence: Sequence;
+    try {
+      sequence = new Sequence(request, this.card);
+    } catch (error) {
+      return this.emit({ type: "failed", id: request.id, code: "ENGINE_ERROR", message: `invalid request: ${errorText(error)}` });
+    }
+    this.active.set(request.id, sequence);
+    this.scheduler.enqueue(sequence);
+  }
+
+  /** Stops a sequence between steps; its text so far is kept. False if the id is unknown here. */
+  cancel(id: string): boolean {
+    const sequence = this.active.get(id);
+    if (!sequence) return false;
+    this.scheduler.remove(id);
+    sequence.finish("canceled");
+    this.finished(sequence);
+    return true;
+  }
+
+  stats(): EngineStats {
+    const caches = [this.runningCache, this.group?.cache].filter((c): c is KvCache => c != null);
+    return {
+      running: this.running.filter((s) => s.state === "running").length,
+      prefilling: this.group?.rows ?? 0,
+      waiting: this.scheduler.waitingCount,
+      kvTokens: caches.reduce((n, c) => n + c.slots, 0),
+      kvBytes: caches.reduce((n, c) => n + c.bytes, 0),
+      stepMs: this.lastStepMs,
+      worstTokenGapMs: this.worstTokenGapMs,
+      steps: this.steps,
+    };
+  }
+
+  resetTokenGap(): void {
+    this.worstTokenGapMs = 0;
+  }
+
+  async step(): Promise<void> {
+    const startMs = performance.now();
+    try {
+      this.dropFinishedRunning();
+      if (this.group && !this.group.dropFinished()) this.group = null;
+      if (!this.group) this.admitGroup();
+      if (this.running.length > 0) await this.decode();
+      if (this.group) await this.prefillChunk(this.group);
+    } catch (error) {
+      // Not a pass error (those fail their rows above) but e.g. a failed allocation while re-packing:
+      // the batch state is suspect, so fail what was admitted and keep serving the queue.
+      this.failAll([...this.running, ...(this.group?.sequences ?? [])], "engine step failed", error);
+      this.running = [];
+      this.runningCache = null;
+      this.group = null;
+    }
+    this.steps++;
+    this.lastStepMs = performance.now() - startMs;
+  }
+
+  private admitGroup(): void {
+    const sequences = this.scheduler.admit(this.running);
+    if (sequences.length === 0) return;
+    for (const sequence of sequences) {
+      sequence.state = "prefilling";
+      this.emit({ type: "started", id: sequence.id });
+    }
+    this.group = new PrefillGroup(sequences, this.lm.emptyCache(sequences.length));
+  }
+
+  /** One token for every running row: input_ids [B, 1], the running cache as past. */
+  private async decode(): Promise<void> {
+    const rows = this.running;
+    const tokenIds = Int32Array.from(rows, (s) => s.lastTokenId);
+    let output;
+    try {
+      output = await this.lm.forward({
+        past: this.runningCache!,
+        tokenIds,
+        tokenMask: new Uint8Array(rows.length).fill(1),
+        columns: 1,
+        logits: "last",
+      });
+    } catch (error) {
+      this.failAll(rows, "forward pass failed", error);
+      this.running = [];
+      this.runningCache = null;
+      return;
+    }
+    // Unchanged batch: the present tensors are the next step's past as they are.
+    this.runningCache = output.present;
+    const nowMs = performance.now();
+    rows.forEach((sequence, r) => {
+      // A cancel may have landed while the pass ran; that row is dropped at the next step.
+      if (sequence.state !== "running") return;
+      this.worstTokenGapMs = Math.max(this.worstTokenGapMs, nowMs - sequence.lastTokenAtMs);
+      sequence.lastTokenAtMs = nowMs;
+      this.accept(sequence, output.lastLogits![r], nowMs);
+    });
+  }
+
+  /** One chunk of the group's prompts; on the final chunk, first tokens and the merge. */
+  private async prefillChunk(group: PrefillGroup): Promise<void> {
+    const columns = Math.floor(this.options.prefillChunkTokens / group.rows);
+    const chunk = group.nextChunk(columns);
+    let output;
+    try {
+      output = await this.lm.forward({ past: group.cache, ...chunk, logits: chunk.final ? "last" : "none" });
+    } catch (error) {
+      this.failAll(group.sequences, "prefill pass failed", error);
+      this.group = null;
+      return;
+    }
+    group.commit(output.present, chunk);
+    if (!chunk.final) return;
+    this.group = null;
+    const nowMs = performance.now();
+    group.sequences.forEach((sequence, r) => {
+      if (sequence.state === "finished") return;
+      sequence.state = "running";
+      sequence.lastTokenAtMs = nowMs;
+      this.accept(sequence, output.lastLogits![r], nowMs);
+    });
+    this.repack([
+      ...this.running.map((sequence, row) => ({ sequence, ref: { cache: this.runningCache!, row } })),
+      ...group.sequences.map((sequence, row) => ({ sequence, ref: { cache: group.cache, row } })),
+    ]);
+  }
+
+  private dropFinishedRunning(): void {
+    if (this.running.every((s) => s.state === "running")) return;
+    this.repack(this.running.map((sequence, row) => ({ sequence, ref: { cache: this.runningCache!, row } })));
+  }
+
+  /** New running batch from the rows whose sequences still run; trims all-padding leading columns. */
+  private repack(rows: Array<{ sequence: Sequence; ref: KvRowRef }>): void {
+    const alive = rows.filter((r) => r.sequence.state === "running");
+    this.running = alive.map((r) => r.sequence);
+    this.runningCache = alive.length > 0 ? KvCache.gather(this.lm.signature.kv, alive.map((r) => r.ref)) : null;
+  }
+
+  private accept(sequence: Sequence, logits: Float32Array, nowMs: number): void {
+    let outcome;
+    try {
+      outcome = sequence.sampleNext(logits.subarray(0, this.card.vocabSize));
+    } catch (error) {
+      return this.failAll([sequence], "sampling failed", error);
+    }
+    this.hooks.onToken?.(sequence.id, outcome.tokenId, nowMs);
+    if (outcome.emit) {
+      this.emit({ type: "delta", id: sequence.id, text: outcome.emit, tokens: sequence.completionTokens });
+    }
+    if (outcome.finishReason) this.finished(sequence);
+  }
+
+  private finished(sequence: Sequence): void {
+    this.active.delete(sequence.id);
+    this.emit({
+      type: "finished",
+      id: sequence.id,
+      text: sequence.text,
+      finishReason: sequence.finishReason!,
+      promptTokens: sequence.promptTokens,
+      completionTokens: sequence.completionTokens,
+    });
+  }
+
+  private failAll(sequences: Sequence[], what: string, error: unknown): void {
+    for (const sequence of sequences) {
+      if (sequence.state === "finished") continue;
+      sequence.state = "finished";
+      this.active.delete(sequence.id);
+      this.emit({ type: "failed", id: sequence.id, code: "ENGINE_ERROR", message: `${what}: ${errorText(error)}` });
+    }
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,72 @@
+// Waiting queue and admission policy: priority (0 most urgent) then arrival order, bounded by
+// maxBatch sequences and maxKvTokens slots of the rectangular KV cache.
+import type { Sequence } from "./sequence.ts";
+
+export interface SchedulerLimits {
+  /** Most sequences admitted at once (running + prefilling). */
+  maxBatch: number;
+  /** Most KV slots (rows × columns, padding included) the admitted sequences may grow to. */
+  maxKvTokens: number;
+}
+
+/**
+ * KV policy: the cache is one left-padded rectangle, so its slots are rows × the longest row span,
+ * and a row's span never exceeds prompt + max_tokens. Admitting while
+ *   admitted × max(prompt + max_tokens) ≤ maxKvTokens
+ * therefore bounds the memory actually allocated, padding included, at every step.
+ */
+export class Scheduler {
+  private readonly waiting: Sequence[] = [];
+
+  constructor(private readonly limits: SchedulerLimits) {}
+
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  /** Whether the sequence could ever be admitted (alone) under maxKvTokens. */
+  fitsAlone(sequence: Sequence): boolean {
+    return sequence.reservedTokens <= this.limits.maxKvTokens;
+  }
+
+  enqueue(sequence: Sequence): void {
+    // Insert after every sequence of equal or more urgent priority: stable, arrival order within a priority.
+    const priority = sequence.request.priority;
+    let at = this.waiting.length;
+    while (at > 0 && this.waiting[at - 1].request.priority > priority) at--;
+    this.waiting.splice(at, 0, sequence);
+  }
+
+  remove(id: string): Sequence | undefined {
+    const at = this.waiting.findIndex((s) => s.id === id);
+    return at === -1 ? undefined : this.waiting.splice(at, 1)[0];
+  }
+
+  /**
+   * Takes the next group to prefill together, strictly in queue order (no overtaking): stops at the
+   * first sequence that would break the batch or KV limit, or make the group's left padding exceed
+   * its real tokens (padded slots ≤ 2 × real tokens keeps padded prefill work under 2×).
+   */
+  admit(admitted: readonly Sequence[]): Sequence[] {
+    const group: Sequence[] = [];
+    let count = admitted.length;
+    let widest = admitted.reduce((m, s) => Math.max(m, s.reservedTokens), 0);
+    let longestPrompt = 0;
+    let realPromptTokens = 0;
+    for (const candidate of this.waiting) {
+      if (count + 1 > this.limits.maxBatch) break;
+      const nextWidest = Math.max(widest, candidate.reservedTokens);
+      if ((count + 1) * nextWidest > this.limits.maxKvTokens) break;
+      const nextLongest = Math.max(longestPrompt, candidate.promptTokens);
+      const nextReal = realPromptTokens + candidate.promptTokens;
+      if (group.length > 0 && (group.length + 1) * nextLongest > 2 * nextReal) break;
+      group.push(candidate);
+      count++;
+      widest = nextWidest;
+      longestPrompt = nextLongest;
+      realPromptTokens = nextReal;
+    }
+    this.waiting.splice(0, group.length);
+    return group;
+  }
+}

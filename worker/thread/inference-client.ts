@@ -1,0 +1,124 @@
+// Main-thread side of the inference thread: spawns it (loading tsx into it, so the .ts entry runs
+// under `tsx` and under vitest alike), forwards submits and cancels, and fans its events out.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { FromThreadMessage, GenerationRequest, InferenceThreadOptions, ToThreadMessage } from "./thread-messages.ts";
+
+type ReadyModels = Extract<FromThreadMessage, { type: "ready" }>["models"];
+type Listener = (message: FromThreadMessage) => void;
+
+/** How long close() waits for the thread to release its sessions before terminating it. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+/**
+ * The thread's entry is a data: URL module that registers tsx's ESM hooks, then imports the .ts entry.
+ * Passing `--import tsx` in execArgv is not enough: on Node 20 tsx only self-registers on the main
+ * thread. execArgv is emptied so a parent already running under tsx (or vitest's fork flags) cannot
+ * register the hooks a second time.
+ */
+function threadBootstrapUrl(): URL {
+  const require = createRequire(import.meta.url);
+  const manifestPath = require.resolve("tsx/package.json");
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { exports: Record<string, { import: { default: string } }> };
+  const tsxEsmApi = pathToFileURL(join(dirname(manifestPath), manifest.exports["./esm/api"].import.default)).href;
+  const entry = new URL("./inference-thread.ts", import.meta.url).href;
+  const source = `import { register } from ${JSON.stringify(tsxEsmApi)};\nregister();\nawait import(${JSON.stringify(entry)});\n`;
+  return new URL(`data:text/javascript,${encodeURIComponent(source)}`);
+}
+
+export class InferenceClient {
+  private readonly listeners = new Set<Listener>();
+  /** Submitted ids with no finished/failed yet: failed for the caller if the thread dies. */
+  private readonly inFlight = new Set<string>();
+  private exited = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly models: ReadyModels,
+  ) {
+    worker.on("message", (message: FromThreadMessage) => this.dispatch(message));
+    worker.on("error", (error) => this.failInFlight(`inference thread crashed: ${error.message}`));
+    worker.on("exit", (code) => {
+      this.exited = true;
+      this.failInFlight(`inference thread exited (code ${code})`);
+    });
+  }
+
+  /** Spawns the thread; resolves once every model is loaded, rejects with the thread's init-failed message. */
+  static start(options: InferenceThreadOptions): Promise<InferenceClient> {
+    const worker = new Worker(threadBootstrapUrl(), { workerData: options, execArgv: [] });
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        worker.off("message", onMessage);
+        worker.off("error", onError);
+        worker.off("exit", onExit);
+      };
+      const onMessage = (message: FromThreadMessage) => {
+        if (message.type === "ready") {
+          cleanup();
+          resolve(new InferenceClient(worker, message.models));
+        } else if (message.type === "init-failed") {
+          cleanup();
+          void worker.terminate();
+          reject(new Error(message.message));
+        }
+      };
+      const onError = (error: Error) => {
+        cleanup();
+        reject(new Error(`inference thread failed to start: ${error.message}`, { cause: error }));
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new Error(`inference thread exited during start (code ${code})`));
+      };
+      worker.on("message", onMessage);
+      worker.on("error", onError);
+      worker.on("exit", onExit);
+    });
+  }
+
+  submit(request: GenerationRequest): void {
+    if (this.exited) {
+      queueMicrotask(() => this.dispatch({ type: "failed", id: request.id, code: "ENGINE_ERROR", message: "inference thread is not running" }));
+      return;
+    }
+    this.inFlight.add(request.id);
+    this.send({ type: "submit", request });
+  }
+
+  cancel(id: string): void {
+    if (!this.exited) this.send({ type: "cancel", id });
+  }
+
+  /** Every message from the thread; returns the unsubscribe function. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Asks the thread to stop and release its sessions; terminates it if it does not exit in time. */
+  async close(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+    this.send({ type: "shutdown" });
+    const timer = setTimeout(() => void this.worker.terminate(), CLOSE_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private send(message: ToThreadMessage): void {
+    this.worker.postMessage(message);
+  }
+
+  private dispatch(message: FromThreadMessage): void {
+    if (message.type === "finished" || message.type === "failed") this.inFlight.delete(message.id);
+    for (const listener of this.listeners) listener(message);
+  }
+
+  private failInFlight(reason: string): void {
+    for (const id of [...this.inFlight]) this.dispatch({ type: "failed", id, code: "ENGINE_ERROR", message: reason });
+  }
+}
