@@ -1,5 +1,7 @@
 // Everything the runtime-neutral app needs, injected by the entry (node.ts, tests, or a Workers
 // adapter): storage, queue, notifications, model cards, limits and a clock.
+import type { ApiKeyStore } from "../shared/db/api-key-store.ts";
+import type { DeliveryPorts } from "./delivery-ports.ts";
 import type { JobStore } from "../shared/db/job-store.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { ModelCard } from "../shared/models/model-card.ts";
@@ -21,6 +23,23 @@ export interface EventsPort {
   readonly waiterCount: number;
 }
 
+export interface RateLimitPort {
+  /** Takes one submit token for the tenant; refused with the wait until the next one. */
+  take(tenantId: string): Promise<{ allowed: boolean; retryAfterMs: number }>;
+}
+
+export interface AuthDeps {
+  keys: ApiKeyStore;
+  /**
+   * When a request may come without a key: "always" (GENQ_AUTH=off), "until-first-key" (the
+   * loopback quick start: open until any key has been issued), "never". Decided at startup by
+   * api/auth/auth-policy.ts, which refuses an open API on a non-loopback address.
+   */
+  open: "always" | "until-first-key" | "never";
+  /** GENQ_ADMIN_KEY; without it the admin API does not exist (404). */
+  adminKey?: string;
+}
+
 export interface ApiLimits {
   /** Largest accepted request body. */
   maxBodyBytes: number;
@@ -28,6 +47,12 @@ export interface ApiLimits {
   maxJsonDepth: number;
   /** Longest `?wait=` for long-polls, seconds. */
   maxWaitSeconds: number;
+  /** Queued-or-running jobs per tenant; 0 = no cap. */
+  maxActiveJobsPerTenant: number;
+  /** Largest accepted `max_tokens` (the model's context also applies). */
+  maxTokens: number;
+  /** Longest prompt (or sum of message contents), characters. */
+  maxPromptChars: number;
 }
 
 export interface AppDeps {
@@ -38,8 +63,21 @@ export interface AppDeps {
   models: Map<string, ModelCard>;
   defaultModel: string;
   logger: Logger;
+  auth: AuthDeps;
+  /** Per-tenant submit rate; absent = unlimited. */
+  rateLimiter?: RateLimitPort;
+  /** Webhooks, SSE streams, queue position; absent = those features are off. */
+  delivery?: DeliveryPorts;
   limits?: Partial<ApiLimits>;
   now?: () => number;
 }
 
-export const DEFAULT_LIMITS: ApiLimits = { maxBodyBytes: 1_048_576, maxJsonDepth: 32, maxWaitSeconds: 60 };
+// The per-tenant numbers match shared/config.ts's defaults; entries pass the configured ones.
+export const DEFAULT_LIMITS: ApiLimits = {
+  maxBodyBytes: 1_048_576,
+  maxJsonDepth: 32,
+  maxWaitSeconds: 60,
+  maxActiveJobsPerTenant: 10_000,
+  maxTokens: 8_192,
+  maxPromptChars: 100_000,
+};

@@ -1,13 +1,18 @@
 // createApp(deps): the runtime-neutral Hono app. Entries (node.ts, tests via app.request(), a
 // Workers adapter) build the deps; nothing here touches process.env, sockets or the filesystem.
 import { Hono } from "hono";
+import { except } from "hono/combine";
 import { DEFAULT_LIMITS, type AppDeps } from "./app-deps.ts";
 import type { AppEnv } from "./app-env.ts";
 import { GenqError } from "../shared/errors.ts";
 import { createErrorHandler, problemResponse } from "./middleware/problem-response.ts";
-import { tenantContext } from "./middleware/tenant-context.ts";
+import { adminGuard } from "./middleware/admin-guard.ts";
+import { authenticate } from "./middleware/authenticate.ts";
+import { adminKeysRoutes } from "./routes/admin/admin-keys-routes.ts";
 import { healthRoutes } from "./routes/health/health-routes.ts";
 import { jobsRoutes } from "./routes/jobs/jobs-routes.ts";
+import { compressLarge } from "./middleware/compress-large.ts";
+import { webhooksRoutes } from "./routes/webhooks/webhooks-routes.ts";
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -15,7 +20,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.onError(createErrorHandler(deps.logger));
   app.notFound((c) => problemResponse(c, new GenqError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`)));
   app.route("/", healthRoutes(deps));
-  app.use("/v1/*", tenantContext());
+  // Admin routes take GENQ_ADMIN_KEY instead of an API key; everything else under /v1 needs a
+  // key (unless the startup policy allows open access), so new routes are authenticated by default.
+  app.use("/v1/admin/*", adminGuard(deps.auth.adminKey));
+  app.use("/v1/*", except("/v1/admin/*", authenticate(deps.auth, deps.logger)));
+  app.route("/v1/admin/keys", adminKeysRoutes(deps, limits));
+  app.use("/v1/jobs/*", compressLarge());
   app.route("/v1/jobs", jobsRoutes(deps, limits));
+  app.route("/v1/webhooks", webhooksRoutes(deps));
   return app;
 }

@@ -3,12 +3,16 @@
 import { Redis } from "ioredis";
 import type { GenqConfig } from "../shared/config.ts";
 import { openDatabase } from "../shared/db/client.ts";
+import { ApiKeyStore } from "../shared/db/api-key-store.ts";
+import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
 import { JobStore } from "../shared/db/job-store.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
 import { JobEventBus } from "../shared/queue/job-event-bus.ts";
 import { JobQueue } from "../shared/queue/job-queue.ts";
 import type { AppDeps } from "./app-deps.ts";
+import { resolveAuthPolicy } from "./auth/auth-policy.ts";
+import { createNodeDeliveryDeps } from "./node-delivery-deps.ts";
 
 export interface NodeDeps {
   deps: AppDeps;
@@ -19,6 +23,16 @@ export interface NodeDeps {
 export async function createNodeDeps(config: GenqConfig, logger: Logger): Promise<NodeDeps> {
   if (!config.redisUrl) throw new Error("REDIS_URL is required to start the API");
   const db = openDatabase(config.databasePath);
+  const keys = new ApiKeyStore(db);
+  let policy: ReturnType<typeof resolveAuthPolicy>;
+  try {
+    // Refuses an open API on a non-loopback address before anything listens.
+    policy = resolveAuthPolicy(config, keys.count());
+  } catch (error) {
+    db.$client.close();
+    throw error;
+  }
+  if (policy.notice) logger.warn(policy.notice);
   // Fail fast per request when Redis is down (rows are durable; the reconciler enqueues later),
   // but wait for the first connection so startup does not race it.
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
@@ -34,6 +48,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   await events.start();
   const queue = new JobQueue({ connection, prefix: config.queuePrefix });
   const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path)]));
+  const delivery = createNodeDeliveryDeps({ config, db, connection, events, logger });
   const deps: AppDeps = {
     store: new JobStore(db),
     queue,
@@ -41,11 +56,25 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     models,
     defaultModel: config.models[0].name,
     logger,
+    auth: { keys, open: policy.open, adminKey: config.adminKey },
+    rateLimiter: new RedisTokenBucket({
+      connection,
+      prefix: config.queuePrefix,
+      perSecond: config.tenantLimits.submitsPerSecond,
+      burst: config.tenantLimits.submitBurst,
+    }),
+    limits: {
+      maxActiveJobsPerTenant: config.tenantLimits.maxActiveJobs,
+      maxTokens: config.tenantLimits.maxTokens,
+      maxPromptChars: config.tenantLimits.maxPromptChars,
+    },
+    delivery: delivery.ports,
   };
   return {
     deps,
     connection,
     async close() {
+      await delivery.close();
       await events.close();
       await queue.close();
       connection.disconnect();

@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { startApi } from "../api/api-runtime.ts";
+import { checkAuthBeforeStart } from "../api/auth/auth-policy.ts";
 import { loadConfig } from "../shared/config.ts";
 import { createLogger } from "../shared/logger.ts";
 import { startWorker } from "../worker/worker-runtime.ts";
@@ -11,6 +12,9 @@ import { buildModelFolder } from "./model-builder/write-model-folder.ts";
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid });
+// Refuse an API open to the network before building a model or starting anything (startApi
+// checks again and logs whether requests may go without a key).
+checkAuthBeforeStart(config);
 
 const defaultModel = config.models[0];
 if (!process.env.GENQ_MODELS && !existsSync(join(defaultModel.path, "config.json"))) {

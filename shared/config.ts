@@ -2,6 +2,8 @@
 // fails fast with a list of every bad key. Everything else receives a typed GenqConfig.
 import { resolve, join } from "node:path";
 import { z } from "zod";
+import { DEFAULT_RETRY_SCHEDULE_MS, retryScheduleSpec } from "./webhooks/retry-schedule.ts";
+import { WebhookAddressPolicy } from "./webhooks/address-policy.ts";
 
 const intInRange = (min: number, max: number) =>
   z
@@ -43,7 +45,25 @@ const envSchema = z.object({
   GENQ_ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   GENQ_AUTH: z.enum(["on", "off"]).optional(),
   GENQ_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, "must look like whsec_<base64>").optional(),
-  GENQ_WEBHOOK_ALLOW_HOSTS: z.string().default(""),
+  GENQ_WEBHOOK_ALLOW_HOSTS: z
+    .string()
+    .default("")
+    .superRefine((value, ctx) => {
+      try {
+        new WebhookAddressPolicy(value.split(","));
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^GENQ_WEBHOOK_ALLOW_HOSTS: /, "") });
+      }
+    }),
+  GENQ_WEBHOOK_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
+  GENQ_WEBHOOK_RETRY_SCHEDULE: retryScheduleSpec.default(() => [...DEFAULT_RETRY_SCHEDULE_MS]),
+  GENQ_WEBHOOK_RETRY_JITTER: z.string().regex(/^(0(\.\d{1,3})?|1(\.0{1,3})?)$/, "must be a fraction 0..1").transform(Number).default(0.2),
+  GENQ_WEBHOOK_MAX_PAYLOAD_BYTES: intInRange(1_024, 10_485_760).default(65_536),
+  GENQ_WEBHOOK_SECRET_GRACE_MS: intInRange(0, 2_592_000_000).default(86_400_000),
+  GENQ_WEBHOOK_CONCURRENCY: intInRange(1, 1_000).default(16),
+  GENQ_PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL").optional(),
+  GENQ_SSE_KEEPALIVE_MS: intInRange(100, 300_000).default(15_000),
+  GENQ_JOB_STREAM_TTL_MS: intInRange(1_000, 604_800_000).default(3_600_000),
   GENQ_JOB_LOCK_MS: intInRange(1_000, 600_000).default(30_000),
   GENQ_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default("genq"),
   GENQ_RATE_LIMIT_PER_SECOND: z
@@ -77,6 +97,7 @@ export interface GenqConfig {
   auth: "on" | "off" | undefined;
   webhookSecret: string | undefined;
   webhookAllowHosts: string[];
+  delivery: DeliveryConfig;
   jobLockMs: number;
   /** BullMQ key prefix; tests use a unique one per test. */
   queuePrefix: string;
@@ -95,6 +116,28 @@ export interface TenantLimits {
   maxTokens: number;
   /** Longest prompt, or sum of message contents, in characters (GENQ_MAX_PROMPT_CHARS, 100000). */
   maxPromptChars: number;
+}
+
+/** Result delivery: webhooks, long-poll links and SSE streams (GENQ_WEBHOOK_*, GENQ_SSE_*, ...). */
+export interface DeliveryConfig {
+  /** Whole-attempt limit for one webhook POST (connect + response headers). */
+  webhookTimeoutMs: number;
+  /** Delay before each attempt; [0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h] = 7 attempts, then give up. */
+  webhookRetryScheduleMs: number[];
+  /** Each retry delay is spread by +/- this fraction so failed receivers are not hit in lockstep. */
+  webhookRetryJitter: number;
+  /** Largest webhook body; beyond it the output text is left out and linked instead. */
+  webhookMaxPayloadBytes: number;
+  /** How long a rotated-out secret still signs (and so still verifies). */
+  webhookSecretGraceMs: number;
+  /** Deliveries in flight per worker process. */
+  webhookConcurrency: number;
+  /** Absolute base for links in webhook payloads (GENQ_PUBLIC_URL; default http://host:port). */
+  publicUrl: string;
+  /** Comment lines on idle SSE streams so proxies keep them open. */
+  sseKeepAliveMs: number;
+  /** Per-job event streams (Redis) live this long after the last event. */
+  jobStreamTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -132,6 +175,17 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     auth: e.GENQ_AUTH,
     webhookSecret: e.GENQ_WEBHOOK_SECRET,
     webhookAllowHosts: e.GENQ_WEBHOOK_ALLOW_HOSTS.split(",").map((h) => h.trim()).filter(Boolean),
+    delivery: {
+      webhookTimeoutMs: e.GENQ_WEBHOOK_TIMEOUT_MS,
+      webhookRetryScheduleMs: e.GENQ_WEBHOOK_RETRY_SCHEDULE,
+      webhookRetryJitter: e.GENQ_WEBHOOK_RETRY_JITTER,
+      webhookMaxPayloadBytes: e.GENQ_WEBHOOK_MAX_PAYLOAD_BYTES,
+      webhookSecretGraceMs: e.GENQ_WEBHOOK_SECRET_GRACE_MS,
+      webhookConcurrency: e.GENQ_WEBHOOK_CONCURRENCY,
+      publicUrl: (e.GENQ_PUBLIC_URL ?? `http://${e.GENQ_HOST.includes(":") ? `[${e.GENQ_HOST}]` : e.GENQ_HOST}:${e.GENQ_PORT}`).replace(/\/+$/, ""),
+      sseKeepAliveMs: e.GENQ_SSE_KEEPALIVE_MS,
+      jobStreamTtlMs: e.GENQ_JOB_STREAM_TTL_MS,
+    },
     jobLockMs: e.GENQ_JOB_LOCK_MS,
     queuePrefix: e.GENQ_QUEUE_PREFIX,
     tenantLimits: {

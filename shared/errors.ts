@@ -20,6 +20,7 @@ export type ErrorCode =
   | "RATE_LIMITED"
   | "QUOTA_EXCEEDED"
   | "WEBHOOK_URL_REJECTED"
+  | "WEBHOOK_NOT_CONFIGURED"
   | "QUEUE_UNAVAILABLE"
   | "ENGINE_ERROR"
   | "JOB_EXPIRED"
@@ -46,6 +47,7 @@ export function httpStatusFor(code: ErrorCode): number {
       return 405;
     case "JOB_NOT_CANCELABLE":
     case "IDEMPOTENCY_KEY_REUSED":
+    case "WEBHOOK_NOT_CONFIGURED":
       return 409;
     case "JOB_EXPIRED":
       return 410;

@@ -28,12 +28,19 @@ export interface JobParams {
 export const PRIORITY_ALIASES = { high: 1, normal: 5, low: 8 } as const;
 export const DEFAULT_PRIORITY = 5;
 
+/** Fair-queue ranks per genq priority level; 10 levels x STRIDE stays under BullMQ's 2^21. */
+export const FAIR_RANK_STRIDE = 100_000;
+
 /**
- * genq priority 0 (most urgent) .. 9 -> BullMQ 1..10. BullMQ runs jobs without a priority before
- * all prioritized ones, so every job gets one (never 0).
+ * genq priority 0 (most urgent) .. 9 first, then the tenant's fair-queue rank (how many of its
+ * own jobs for this model were already queued), so equal-priority jobs of different tenants
+ * interleave round-robin instead of one tenant's backlog running first (BullMQ is FIFO within
+ * one priority value). BullMQ runs jobs without a priority before all prioritized ones, so
+ * every job gets one (never 0).
  */
-export function bullPriority(priority: number): number {
-  return priority + 1;
+export function bullPriority(priority: number, tenantRank = 0): number {
+  const rank = Math.min(Math.max(0, Math.floor(tenantRank)), FAIR_RANK_STRIDE - 1);
+  return priority * FAIR_RANK_STRIDE + rank + 1;
 }
 
 /** Redis pub/sub channels (under the configured prefix). */

@@ -14,6 +14,7 @@ import { createGenerateWorker } from "./queue/generate-worker.ts";
 import { InferenceJobs } from "./queue/inference-jobs.ts";
 import { Reconciler } from "./queue/reconciler.ts";
 import { InferenceClient } from "./thread/inference-client.ts";
+import { startDelivery } from "./delivery-runtime.ts";
 
 export interface WorkerHandle {
   close(): Promise<void>;
@@ -44,7 +45,17 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   const inference = new InferenceJobs(client);
   const stopCancels = events.onCancel((id) => inference.cancel(id));
 
-  const processor = createGenerateJobProcessor({ store, events, inference, models, logger });
+  // Job streams (SSE) and webhooks, fed in the same flow that writes each row.
+  const delivery = startDelivery(config, { db, connection, logger });
+  const processor = createGenerateJobProcessor({
+    store,
+    events,
+    inference,
+    models,
+    logger,
+    onDelta: delivery.onDelta,
+    onChanged: (row) => delivery.onChanged(row),
+  });
   const workers = config.models.map((m) =>
     createGenerateWorker({
       model: m.name,
@@ -57,6 +68,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       onFailedForGood: (jobId, reason) => {
         if (store.fail(jobId, "ENGINE_ERROR", reason, Date.now())) {
           const row = store.get(jobId)!;
+          void delivery.onChanged(row);
           void events.publishChanged({ id: jobId, status: row.status, version: row.version }).catch(() => {});
         }
       },
@@ -82,6 +94,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       stopCancels();
       inference.close();
       await client.close();
+      await delivery.close();
       await events.close();
       await queue.close();
       connection.disconnect();

@@ -24,6 +24,8 @@ export function problemResponse(c: Context, error: GenqError): Response {
   if (error.extras.errors) body.errors = error.extras.errors;
   const headers: Record<string, string> = { "content-type": "application/problem+json" };
   if (error.extras.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.extras.retryAfterSeconds);
+  // RFC 7235: every 401 names the scheme it wants.
+  if (error.code === "UNAUTHORIZED") headers["www-authenticate"] = 'Bearer realm="genq"';
   return c.body(JSON.stringify(body), status as 400, headers);
 }
 

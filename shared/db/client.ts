@@ -31,7 +31,9 @@ function migrateWithRetry(db: GenqDatabase): void {
       migrate(db, { migrationsFolder: MIGRATIONS_DIR });
       return;
     } catch (error) {
-      if (attempt >= 5 || !/already exists|SQLITE_BUSY|database is locked/i.test(String(error))) throw error;
+      // drizzle wraps the driver's error: the telling text is in `cause`.
+      const text = `${String(error)} ${String((error as { cause?: unknown }).cause ?? "")}`;
+      if (attempt >= 5 || !/already exists|SQLITE_BUSY|database is locked/i.test(text)) throw error;
     }
   }
 }

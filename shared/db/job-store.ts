@@ -28,6 +28,32 @@ export class JobStore {
     this.db.insert(jobs).values(row).run();
   }
 
+  /**
+   * Inserts a job unless its tenant already has `maxActive` queued/running jobs (0 = no cap).
+   * BEGIN IMMEDIATE takes the write lock before counting, so count + insert are one step even
+   * across API processes. `queuedAhead` (the tenant's queued jobs of this model before this
+   * one) is the fair-queue rank.
+   */
+  insertWithinQuota(row: NewJobRow, maxActive: number): { inserted: true; queuedAhead: number } | { inserted: false; active: number } {
+    const tenantId = row.tenantId ?? "";
+    return this.db.transaction(
+      (tx) => {
+        const counts = tx
+          .select({ status: jobs.status, model: jobs.model, n: sql<number>`count(*)` })
+          .from(jobs)
+          .where(and(eq(jobs.tenantId, tenantId), inArray(jobs.status, ACTIVE)))
+          .groupBy(jobs.status, jobs.model)
+          .all();
+        const active = counts.reduce((sum, c) => sum + c.n, 0);
+        if (maxActive > 0 && active >= maxActive) return { inserted: false as const, active };
+        tx.insert(jobs).values(row).run();
+        const queuedAhead = counts.find((c) => c.status === "queued" && c.model === row.model)?.n ?? 0;
+        return { inserted: true as const, queuedAhead };
+      },
+      { behavior: "immediate" },
+    );
+  }
+
   get(id: string): JobRow | undefined {
     return this.db.select().from(jobs).where(eq(jobs.id, id)).get();
   }

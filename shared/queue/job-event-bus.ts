@@ -33,7 +33,14 @@ export class JobEventBus {
       else this.cancelListeners.forEach((listener) => listener(message));
     });
     subscriber.on("error", () => {
-      // ioredis reconnects by itself; waiters fall back to their timeouts meanwhile.
+      // ioredis reconnects by itself (and resubscribes); see "ready" below.
+    });
+    // Messages published while the subscriber was reconnecting are lost: wake every waiter once
+    // it is back, so each re-reads its row instead of sleeping through a change until timeout.
+    let connectedBefore = false;
+    subscriber.on("ready", () => {
+      if (connectedBefore) for (const set of [...this.waiters.values()]) [...set].forEach((listener) => listener({ id: "", status: "", version: 0 }));
+      connectedBefore = true;
     });
     await subscriber.subscribe(eventsChannel, cancelChannel(this.options.prefix));
   }

@@ -8,6 +8,8 @@ export interface EnqueueRequest {
   id: string;
   model: string;
   priority: number;
+  /** Fair-queue rank: the tenant's jobs already queued for this model (default 0). */
+  tenantRank?: number;
 }
 
 export interface JobQueueOptions {
@@ -45,7 +47,7 @@ export class JobQueue {
     await this.queueFor(request.model).add(
       "generate",
       { jobId: request.id },
-      { jobId: request.id, priority: bullPriority(request.priority) },
+      { jobId: request.id, priority: bullPriority(request.priority, request.tenantRank) },
     );
   }
 

@@ -18,17 +18,22 @@ const CUDA_HELP =
   "the CUDA execution provider could not be loaded. Install onnxruntime-node with its CUDA binaries " +
   "(`ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci`) on a host with CUDA 12 and cuDNN 9, or run with GENQ_DEVICE=cpu";
 
-export async function createInferenceSession(
-  modelPath: string,
-  options: SessionCreateOptions,
-): Promise<ort.InferenceSession> {
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
+/** The ORT session options genq runs with (exported so benchmarks give a raw session the very same). */
+export function sessionOptionsFor(options: SessionCreateOptions): ort.InferenceSession.SessionOptions {
+  return {
     executionProviders: [options.device],
     graphOptimizationLevel: "all",
     // ORT warnings (e.g. nodes placed on CPU under CUDA) are noise in the worker log.
     logSeverityLevel: 3,
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   };
+}
+
+export async function createInferenceSession(
+  modelPath: string,
+  options: SessionCreateOptions,
+): Promise<ort.InferenceSession> {
+  const sessionOptions = sessionOptionsFor(options);
   try {
     return await ort.InferenceSession.create(modelPath, sessionOptions);
   } catch (error) {

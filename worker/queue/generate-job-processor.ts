@@ -2,6 +2,7 @@
 // acknowledged without running; results are written only onto non-terminal rows (invariant 4).
 import type { Job } from "bullmq";
 import type { JobStore } from "../../shared/db/job-store.ts";
+import type { JobRow } from "../../shared/db/schema/jobs.ts";
 import { isTerminal } from "../../shared/db/job-store.ts";
 import type { JobEventBus } from "../../shared/queue/job-event-bus.ts";
 import type { GenerateJobPayload, JobInput, JobParams } from "../../shared/jobs.ts";
@@ -17,6 +18,8 @@ export interface GenerateJobProcessorDeps {
   logger: Logger;
   /** Optional hooks for streaming/webhooks: called after the row changed. */
   onDelta?: (jobId: string, text: string, tokens: number) => void;
+  /** Called with the fresh row after each change, before it is announced (streams, webhooks); must not throw. */
+  onChanged?: (row: JobRow) => Promise<void>;
   now?: () => number;
 }
 
@@ -24,7 +27,9 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
   const now = deps.now ?? Date.now;
   const announce = async (id: string) => {
     const row = deps.store.get(id);
-    if (row) await deps.events.publishChanged({ id, status: row.status, version: row.version }).catch(() => {});
+    if (!row) return;
+    await deps.onChanged?.(row);
+    await deps.events.publishChanged({ id, status: row.status, version: row.version }).catch(() => {});
   };
 
   return async (job: Job<GenerateJobPayload>): Promise<string> => {

@@ -22,6 +22,7 @@ export function cancelJobHandler(deps: AppDeps) {
     if (row.status === "queued" && deps.store.cancelQueued(row.id, now())) {
       await deps.queue.remove(row.id, row.model).catch(() => false);
       row = deps.store.get(row.id)!;
+      await deps.delivery?.jobChanged(row);
       await deps.events.publishChanged({ id: row.id, status: row.status, version: row.version }).catch(() => {});
       return respondWithJob(c, row);
     }

@@ -2,10 +2,12 @@
 // the stored input + params. Strings must be well-formed UTF-16 without NUL characters.
 import { z } from "zod";
 import { DEFAULT_PRIORITY, PRIORITY_ALIASES } from "../../../shared/jobs.ts";
+import { WEBHOOK_EVENTS } from "../../../shared/webhooks/webhook-events.ts";
 
 export const MAX_PROMPT_CHARS = 200_000;
 export const MAX_METADATA_BYTES = 16_384;
-export const WEBHOOK_EVENTS = ["job.started", "job.succeeded", "job.failed", "job.canceled", "job.expired"] as const;
+// One list of event names for the schema, the dispatcher and the delivery log.
+export { WEBHOOK_EVENTS };
 
 const cleanString = (max: number) =>
   z
@@ -13,6 +15,17 @@ const cleanString = (max: number) =>
     .max(max)
     .refine((s) => !s.includes("\u0000"), "must not contain NUL characters")
     .refine((s) => s.isWellFormed(), "must be well-formed Unicode (no lone surrogates)");
+
+/**
+ * No spaces or control characters: the URL parser silently drops tabs and newlines, so what is
+ * checked would differ from what was sent. Scheme (http/https only), `user:pass@` credentials
+ * and where it points (SSRF) are checked by shared/webhooks/webhook-url-check.ts at submit.
+ */
+const webhookUrl = z
+  .string()
+  .min(1)
+  .max(2048)
+  .refine((s) => !/[\p{Cc}\s]/u.test(s), "must not contain spaces or control characters");
 
 const message = z.strictObject({
   role: z.enum(["system", "user", "assistant"]),
@@ -39,7 +52,7 @@ export const createJobRequest = z
     priority: priority.default(DEFAULT_PRIORITY),
     webhook: z
       .strictObject({
-        url: z.string().min(1).max(2048),
+        url: webhookUrl,
         events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).optional(),
       })
       .optional(),

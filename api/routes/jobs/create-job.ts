@@ -11,6 +11,7 @@ import { ModelFolderError } from "../../../shared/models/model-card.ts";
 import { readJsonBody } from "../../middleware/json-body.ts";
 import { createJobRequest, type CreateJobRequest } from "./create-job-request.ts";
 import { jobEtag, toJobObject } from "./job-object.ts";
+import { SubmitLimits } from "./submit-limits.ts";
 import { validationError } from "./validation-problems.ts";
 import type { ApiLimits } from "../../app-deps.ts";
 
@@ -18,8 +19,10 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function createJobHandler(deps: AppDeps, limits: ApiLimits) {
   const now = deps.now ?? Date.now;
+  const submitLimits = new SubmitLimits(deps, limits);
   return async (c: Context<AppEnv>) => {
     const tenantId = c.get("tenantId");
+    await submitLimits.takeSubmitToken(tenantId);
     const idempotencyKey = c.req.header("idempotency-key");
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new GenqError("VALIDATION_FAILED", "Idempotency-Key must be 1-255 printable ASCII characters");
@@ -28,6 +31,9 @@ export function createJobHandler(deps: AppDeps, limits: ApiLimits) {
     const parsed = createJobRequest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
     const body = parsed.data;
+    // SSRF rules that need no DNS (scheme, credentials, literal IPs) refuse at submit.
+    if (body.webhook) deps.delivery?.webhooks.checkUrl(body.webhook.url);
+    submitLimits.checkPromptSize(body);
     const requestHash = createHash("sha256").update(JSON.stringify(raw)).digest("base64url");
 
     if (idempotencyKey) {
@@ -46,6 +52,7 @@ export function createJobHandler(deps: AppDeps, limits: ApiLimits) {
         `prompt (${promptTokens} tokens) + max_tokens (${body.max_tokens}) exceeds the model's context of ${card.contextLength} tokens`,
       );
     }
+    submitLimits.checkMaxTokens(body);
 
     const id = newJobId();
     const createdAt = now();
@@ -65,16 +72,18 @@ export function createJobHandler(deps: AppDeps, limits: ApiLimits) {
       createdAt,
       updatedAt: createdAt,
     };
+    let admitted: ReturnType<AppDeps["store"]["insertWithinQuota"]>;
     try {
-      deps.store.insert(row);
+      admitted = deps.store.insertWithinQuota(row, limits.maxActiveJobsPerTenant);
     } catch (error) {
       // Two requests with one Idempotency-Key raced: the unique index let exactly one in.
       const winner = idempotencyKey ? deps.store.findByIdempotencyKey(tenantId, idempotencyKey) : undefined;
       if (winner) return replay(c, winner, requestHash);
       throw error;
     }
+    if (!admitted.inserted) throw submitLimits.quotaExceeded(admitted.active);
     try {
-      await deps.queue.enqueue({ id, model: modelName, priority: body.priority });
+      await deps.queue.enqueue({ id, model: modelName, priority: body.priority, tenantRank: admitted.queuedAhead });
     } catch (error) {
       // The row is durable; the reconciler enqueues it once Redis answers again (invariant 2).
       deps.logger.warn("enqueue failed; the reconciler will retry", { jobId: id, error });

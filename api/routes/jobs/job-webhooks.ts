@@ -1,0 +1,73 @@
+// GET /v1/jobs/:id/webhooks — the job's webhook deliveries and every attempt (status code,
+// latency, error, next attempt); POST /v1/jobs/:id/webhooks/redeliver[?event=] replays them.
+// Tenant-scoped through findJobOr404.
+import type { Context } from "hono";
+import type { AppDeps } from "../../app-deps.ts";
+import type { AppEnv } from "../../app-env.ts";
+import type { WebhooksPort } from "../../delivery-ports.ts";
+import { GenqError } from "../../../shared/errors.ts";
+import type { DeliveryWithAttempts } from "../../../shared/db/webhook-delivery-store.ts";
+import { WEBHOOK_EVENTS, parseWebhookTarget, type WebhookEvent } from "../../../shared/webhooks/webhook-events.ts";
+import { findJobOr404 } from "./find-job.ts";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function listJobWebhooksHandler(deps: AppDeps) {
+  return (c: Context<AppEnv>) => {
+    const row = findJobOr404(deps, c);
+    const webhooks = requireWebhooks(deps);
+    return c.json(deliveryList(row.id, webhooks.list(row.id)));
+  };
+}
+
+export function redeliverJobWebhooksHandler(deps: AppDeps) {
+  return async (c: Context<AppEnv>) => {
+    const row = findJobOr404(deps, c);
+    const webhooks = requireWebhooks(deps);
+    const event = c.req.query("event");
+    if (event !== undefined && !(WEBHOOK_EVENTS as readonly string[]).includes(event)) {
+      throw new GenqError("VALIDATION_FAILED", `event must be one of ${WEBHOOK_EVENTS.join(", ")}`, {
+        errors: [{ field: "event", message: `one of ${WEBHOOK_EVENTS.join(", ")}` }],
+      });
+    }
+    if (!parseWebhookTarget(row.webhook)) throw new GenqError("WEBHOOK_NOT_CONFIGURED", "this job has no webhook");
+    await webhooks.redeliver(row, event as WebhookEvent | undefined);
+    return c.json(deliveryList(row.id, webhooks.list(row.id)), 202);
+  };
+}
+
+function requireWebhooks(deps: AppDeps): WebhooksPort {
+  const webhooks = deps.delivery?.webhooks;
+  if (!webhooks) throw new GenqError("ROUTE_NOT_FOUND", "webhooks are not available on this deployment");
+  return webhooks;
+}
+
+function deliveryList(jobId: string, deliveries: DeliveryWithAttempts[]) {
+  return {
+    object: "list",
+    job_id: jobId,
+    data: deliveries.map((d) => ({
+      id: d.id,
+      object: "webhook_delivery",
+      event: d.event,
+      url: d.url,
+      status: d.status,
+      attempts: d.attempts,
+      round: d.round,
+      last_status_code: d.lastStatusCode,
+      last_error: d.lastError,
+      next_attempt_at: d.status === "pending" ? iso(d.nextAttemptAt) : null,
+      created_at: iso(d.createdAt),
+      delivered_at: iso(d.deliveredAt),
+      log: d.log.map((a) => ({
+        attempt: a.attempt,
+        started_at: iso(a.startedAt),
+        outcome: a.outcome,
+        status_code: a.statusCode,
+        latency_ms: a.latencyMs,
+        error: a.error,
+        next_attempt_at: iso(a.nextAttemptAt),
+      })),
+    })),
+  };
+}

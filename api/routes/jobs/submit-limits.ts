@@ -1,0 +1,64 @@
+// Per-tenant fair use on POST /v1/jobs: the submit rate (Redis token bucket, checked before the
+// body is even read), and per-request size limits. The queued-or-running cap is enforced by the
+// atomic count-and-insert in JobStore.insertWithinQuota; its refusal is built here.
+import type { AppDeps, ApiLimits } from "../../app-deps.ts";
+import { GenqError } from "../../../shared/errors.ts";
+import type { CreateJobRequest } from "./create-job-request.ts";
+
+/** A slot frees when one of the tenant's jobs finishes; there is no way to know when. */
+const QUOTA_RETRY_AFTER_SECONDS = 5;
+
+export class SubmitLimits {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly limits: ApiLimits,
+  ) {}
+
+  /** Takes one submit token; 429 RATE_LIMITED with Retry-After when the bucket is empty. */
+  async takeSubmitToken(tenantId: string): Promise<void> {
+    if (!this.deps.rateLimiter) return;
+    let result: { allowed: boolean; retryAfterMs: number };
+    try {
+      result = await this.deps.rateLimiter.take(tenantId);
+    } catch (error) {
+      // Fail open: a Redis hiccup must not stop submits (rows are durable; the reconciler
+      // enqueues them later), and the active-jobs cap in SQLite still bounds every tenant.
+      this.deps.logger.warn("rate limiter unavailable; submit allowed", { error });
+      return;
+    }
+    if (!result.allowed) {
+      const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
+      throw new GenqError("RATE_LIMITED", `too many submits; retry in ${seconds} s`, { retryAfterSeconds: seconds });
+    }
+  }
+
+  /** Before tokenizing: the prompt (or all message contents together) within GENQ_MAX_PROMPT_CHARS. */
+  checkPromptSize(body: CreateJobRequest): void {
+    const chars = body.prompt?.length ?? (body.messages ?? []).reduce((sum, m) => sum + m.content.length, 0);
+    if (chars > this.limits.maxPromptChars) {
+      throw tooLarge(body.prompt !== undefined ? "prompt" : "messages", `must be at most ${this.limits.maxPromptChars} characters on this server`);
+    }
+  }
+
+  /**
+   * Not a 429: retrying the same request can never succeed, so clients must not be told to
+   * back off and retry. Checked after the context check, which is the more specific answer.
+   */
+  checkMaxTokens(body: CreateJobRequest): void {
+    if (body.max_tokens > this.limits.maxTokens) {
+      throw tooLarge("max_tokens", `must be at most ${this.limits.maxTokens} on this server`);
+    }
+  }
+
+  quotaExceeded(active: number): GenqError {
+    return new GenqError(
+      "QUOTA_EXCEEDED",
+      `${active} jobs are already queued or running for this tenant (limit ${this.limits.maxActiveJobsPerTenant}); retry when some finish`,
+      { retryAfterSeconds: QUOTA_RETRY_AFTER_SECONDS },
+    );
+  }
+}
+
+function tooLarge(field: string, message: string): GenqError {
+  return new GenqError("VALIDATION_FAILED", `${field}: ${message}`, { errors: [{ field, message }] });
+}

@@ -1,0 +1,25 @@
+// /v1/webhooks — tenant-level webhook settings. POST /secret/rotate issues a new signing secret
+// (shown only in this answer); the previous one keeps signing for the grace period, so every
+// message carries both signatures until receivers have switched.
+import { Hono } from "hono";
+import type { AppDeps } from "../../app-deps.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { GenqError } from "../../../shared/errors.ts";
+
+export function webhooksRoutes(deps: AppDeps): Hono<AppEnv> {
+  return new Hono<AppEnv>().post("/secret/rotate", (c) => {
+    const webhooks = deps.delivery?.webhooks;
+    if (!webhooks) throw new GenqError("ROUTE_NOT_FOUND", "webhooks are not available on this deployment");
+    const rotated = webhooks.rotateSecret(c.get("tenantId"));
+    c.header("cache-control", "no-store");
+    return c.json(
+      {
+        object: "webhook_secret",
+        secret: rotated.secret,
+        created_at: new Date(rotated.createdAt).toISOString(),
+        previous_secrets_expire_at: new Date(rotated.previousExpiresAt).toISOString(),
+      },
+      201,
+    );
+  });
+}

@@ -1,0 +1,51 @@
+// `npm run keys -- create <name> [--tenant <tenant>] | list | revoke <id>`: manages API keys in
+// the SQLite database of GENQ_DATA_DIR. `create` prints the key alone on stdout (shown once).
+import { loadConfig } from "../shared/config.ts";
+import { openDatabase } from "../shared/db/client.ts";
+import { ApiKeyStore, KEY_ID_PATTERN, TENANT_PATTERN } from "../shared/db/api-key-store.ts";
+import type { ApiKeyRow } from "../shared/db/schema/api-keys.ts";
+
+const USAGE = "usage: npm run keys -- create <name> [--tenant <tenant>] | list | revoke <key id>";
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const iso = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString());
+
+function table(rows: ApiKeyRow[]): string {
+  const lines = [["ID", "NAME", "TENANT", "PREFIX", "CREATED", "REVOKED"]];
+  for (const r of rows) lines.push([r.id, r.name, r.tenantId, r.prefix, iso(r.createdAt), iso(r.revokedAt)]);
+  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  return lines.map((l) => l.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+const [command, ...args] = process.argv.slice(2);
+const config = loadConfig();
+const db = openDatabase(config.databasePath);
+const keys = new ApiKeyStore(db);
+try {
+  if (command === "create") {
+    const tenantAt = args.indexOf("--tenant");
+    const tenant = tenantAt >= 0 ? args[tenantAt + 1] : undefined;
+    const name = args.filter((_, i) => tenantAt < 0 || (i !== tenantAt && i !== tenantAt + 1)).join(" ").trim();
+    if (!name || name.length > 64 || /[\p{Cc}\p{Cf}]/u.test(name)) fail("give the key a printable name of 1-64 characters");
+    if (tenantAt >= 0 && (!tenant || !TENANT_PATTERN.test(tenant))) fail("--tenant must be 1-64 letters, digits, . _ : -");
+    const { row, key } = keys.create({ name, tenantId: tenant });
+    process.stderr.write(`created ${row.id} ("${row.name}", tenant ${row.tenantId}); the key is shown only now:\n`);
+    process.stdout.write(`${key}\n`);
+  } else if (command === "list") {
+    process.stdout.write(table(keys.list()));
+  } else if (command === "revoke") {
+    const id = args[0] ?? "";
+    if (!KEY_ID_PATTERN.test(id)) fail(`not a key id: ${JSON.stringify(id)}`);
+    const row = keys.revoke(id);
+    if (!row) fail(`no API key ${id}`);
+    process.stderr.write(`revoked ${row.id} ("${row.name}") at ${iso(row.revokedAt)}\n`);
+  } else {
+    fail(command ? `unknown command ${JSON.stringify(command)}` : "no command");
+  }
+} finally {
+  db.$client.close();
+}

@@ -1,0 +1,84 @@
+// Turns job row changes into webhook deliveries: the delivery row (SQLite) first, then its
+// BullMQ job, both in the flow that wrote the job row. A crash between the steps is repaired
+// by the worker's webhook reconciler, so a subscribed event is never silently dropped.
+import type { JobRow } from "../db/schema/jobs.ts";
+import type { WebhookDeliveryRow } from "../db/schema/webhook-deliveries.ts";
+import type { WebhookDeliveryStore } from "../db/webhook-delivery-store.ts";
+import type { Logger } from "../logger.ts";
+import type { WebhookQueue } from "../queue/webhook-queue.ts";
+import { eventForStatus, parseWebhookTarget, wantsEvent, webhookMessageId, type WebhookEvent } from "./webhook-events.ts";
+import { buildWebhookPayload } from "./webhook-payload.ts";
+
+export interface WebhookDispatcherOptions {
+  deliveries: WebhookDeliveryStore;
+  queue: WebhookQueue;
+  /** GENQ_WEBHOOK_MAX_PAYLOAD_BYTES. */
+  maxPayloadBytes: number;
+  /** Absolute base for links in payloads (GENQ_PUBLIC_URL). */
+  baseUrl: string;
+  logger: Logger;
+  now?: () => number;
+}
+
+export class WebhookDispatcher {
+  private readonly now: () => number;
+
+  constructor(private readonly options: WebhookDispatcherOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Call after every job row change; returns the message id when a delivery was (re)queued. */
+  async dispatch(row: JobRow): Promise<string | undefined> {
+    const event = eventForStatus(row.status);
+    const target = parseWebhookTarget(row.webhook);
+    if (!event || !target || !wantsEvent(target, event)) return undefined;
+    return await this.dispatchEvent(row, event, target.url);
+  }
+
+  /** Creates the delivery for `event` unless it exists; (re)adds its BullMQ job while pending. */
+  async dispatchEvent(row: JobRow, event: WebhookEvent, url: string): Promise<string | undefined> {
+    const { deliveries, queue } = this.options;
+    const id = webhookMessageId(row.id, event);
+    const nowMs = this.now();
+    deliveries.insertIfAbsent({
+      id,
+      jobId: row.id,
+      tenantId: row.tenantId,
+      event,
+      url,
+      payload: buildWebhookPayload(row, event, { maxBytes: this.options.maxPayloadBytes, baseUrl: this.options.baseUrl }),
+      status: "pending",
+      queueJobId: id,
+      nextAttemptAt: nowMs,
+      createdAt: nowMs,
+      updatedAt: nowMs,
+    });
+    const delivery = deliveries.get(id)!;
+    if (delivery.status !== "pending") return undefined;
+    await queue.add(id, delivery.queueJobId);
+    return id;
+  }
+
+  /**
+   * Replays a job's finished deliveries (all, or one event) as a new round with a fresh retry
+   * schedule and the same webhook-id. Pending ones are already on their way and are left alone.
+   */
+  async redeliver(row: JobRow, event?: WebhookEvent): Promise<WebhookDeliveryRow[]> {
+    const { deliveries, queue } = this.options;
+    const target = parseWebhookTarget(row.webhook);
+    const terminalEvent = eventForStatus(row.status);
+    // A terminal event that was never recorded (e.g. the process died first) is created now.
+    if (target && terminalEvent && terminalEvent !== "job.started" && wantsEvent(target, terminalEvent) && (!event || event === terminalEvent)) {
+      await this.dispatchEvent(row, terminalEvent, target.url);
+    }
+    const replayed: WebhookDeliveryRow[] = [];
+    for (const delivery of deliveries.listForJob(row.id)) {
+      if (event && delivery.event !== event) continue;
+      const next = deliveries.startRound(delivery.id, this.now());
+      if (!next) continue;
+      await queue.add(next.id, next.queueJobId);
+      replayed.push(next);
+    }
+    return replayed;
+  }
+}

@@ -1,0 +1,131 @@
+// Per-tenant fair use on POST /v1/jobs: the submit rate (429 RATE_LIMITED + Retry-After), the
+// queued-or-running cap under 50 concurrent submits (429 QUOTA_EXCEEDED), and size limits.
+// Every refusal leaves no row and no queue entry.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
+import { startTestApi, type JobJson, type TestApi, type TestResponse } from "../harness/test-api.ts";
+
+interface Setup {
+  env: TestEnv;
+  api: TestApi;
+}
+
+async function setUp(overrides: Record<string, string>): Promise<Setup> {
+  const env = await createTestEnv(overrides);
+  return { env, api: await startTestApi(env.config) };
+}
+
+function issue(api: TestApi, name: string): Record<string, string> {
+  return { authorization: `Bearer ${api.nodeDeps.deps.auth.keys.create({ name }).key}` };
+}
+
+async function stored(api: TestApi): Promise<{ rows: number; queued: number }> {
+  const rows = Object.values(api.nodeDeps.deps.store.countByStatus()).reduce((a, b) => a + b, 0);
+  const counts = await api.nodeDeps.deps.queue.counts!();
+  const queued = Object.values(counts).reduce((sum, states) => sum + Object.values(states).reduce((a, b) => a + b, 0), 0);
+  return { rows, queued };
+}
+
+async function expectProblem(res: TestResponse, status: number, code: string): Promise<JobJson> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  const body = await res.json();
+  expect(body).toMatchObject({ status, code });
+  return body;
+}
+
+const job = { prompt: "hi", max_tokens: 1 };
+
+describe("submit rate (token bucket in Redis)", () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setUp({ GENQ_RATE_LIMIT_PER_SECOND: "2", GENQ_RATE_LIMIT_BURST: "3" });
+  });
+  afterAll(async () => {
+    await s?.api.close();
+    await s?.env.cleanup();
+  });
+
+  it("allows a burst, then answers 429 with Retry-After and stores nothing; other tenants are unaffected", async () => {
+    const alice = issue(s.api, "alice");
+    const bob = issue(s.api, "bob");
+    for (let i = 0; i < 3; i++) expect((await s.api.post("/v1/jobs", job, alice)).status).toBe(202);
+    const before = await stored(s.api);
+    const limited = await s.api.post("/v1/jobs", job, alice);
+    await expectProblem(limited, 429, "RATE_LIMITED");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // Even a bad body is refused by the limiter first: a flood of junk costs no parsing.
+    await expectProblem(await s.api.post("/v1/jobs", "{oops", alice), 429, "RATE_LIMITED");
+    expect(await stored(s.api)).toEqual(before);
+    expect(before).toEqual({ rows: 3, queued: 3 });
+
+    expect((await s.api.post("/v1/jobs", job, bob)).status).toBe(202);
+    // Reads are not rate limited.
+    expect((await s.api.get("/v1/jobs", alice)).status).toBe(200);
+  });
+
+  it("refills at the configured rate", async () => {
+    const carol = issue(s.api, "carol");
+    for (let i = 0; i < 3; i++) await s.api.post("/v1/jobs", job, carol);
+    expect((await s.api.post("/v1/jobs", job, carol)).status).toBe(429);
+    await new Promise((r) => setTimeout(r, 600)); // 2/s: one token is back after 500 ms
+    expect((await s.api.post("/v1/jobs", job, carol)).status).toBe(202);
+    expect((await s.api.post("/v1/jobs", job, carol)).status).toBe(429);
+  });
+});
+
+describe("queued-or-running cap and size limits", () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setUp({
+      GENQ_RATE_LIMIT_PER_SECOND: "0",
+      GENQ_MAX_ACTIVE_JOBS_PER_TENANT: "10",
+      GENQ_MAX_TOKENS_LIMIT: "8",
+      GENQ_MAX_PROMPT_CHARS: "50",
+    });
+  });
+  afterAll(async () => {
+    await s?.api.close();
+    await s?.env.cleanup();
+  });
+
+  it("admits exactly the cap out of 50 concurrent submits", async () => {
+    const alice = issue(s.api, "alice");
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => s.api.post("/v1/jobs", { prompt: `p${i}`, max_tokens: 1 }, alice)));
+    const accepted = answers.filter((r) => r.status === 202);
+    const refused = answers.filter((r) => r.status === 429);
+    expect(accepted).toHaveLength(10);
+    expect(refused).toHaveLength(40);
+    for (const res of refused) {
+      expect((await res.json()).code).toBe("QUOTA_EXCEEDED");
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    }
+    expect(await stored(s.api)).toEqual({ rows: 10, queued: 10 });
+
+    // Another tenant has its own cap.
+    const bob = issue(s.api, "bob");
+    expect((await s.api.post("/v1/jobs", job, bob)).status).toBe(202);
+
+    // A finished (here: canceled) job frees a slot.
+    const first = await accepted[0].json();
+    expect((await s.api.post(`/v1/jobs/${first.id}/cancel`, "", alice)).status).toBe(200);
+    expect((await s.api.post("/v1/jobs", job, alice)).status).toBe(202);
+    await expectProblem(await s.api.post("/v1/jobs", job, alice), 429, "QUOTA_EXCEEDED");
+  });
+
+  it("refuses max_tokens and prompts over the configured limits with 400 (retrying cannot help)", async () => {
+    const carol = issue(s.api, "carol");
+    const before = await stored(s.api);
+    const tooMany = await expectProblem(await s.api.post("/v1/jobs", { prompt: "x", max_tokens: 9 }, carol), 400, "VALIDATION_FAILED");
+    expect(tooMany.errors).toEqual([{ field: "max_tokens", message: expect.stringContaining("8") }]);
+    const longPrompt = await expectProblem(await s.api.post("/v1/jobs", { prompt: "x".repeat(51) }, carol), 400, "VALIDATION_FAILED");
+    expect(longPrompt.errors[0].field).toBe("prompt");
+    const messages = [
+      { role: "system", content: "y".repeat(30) },
+      { role: "user", content: "z".repeat(30) },
+    ];
+    expect((await s.api.post("/v1/jobs", { messages, max_tokens: 1 }, carol)).status).toBe(400);
+    expect(await stored(s.api)).toEqual(before);
+    expect((await s.api.post("/v1/jobs", { prompt: "x".repeat(50), max_tokens: 8 }, carol)).status).toBe(202);
+  });
+});

@@ -1,0 +1,309 @@
+// Webhooks on real parts: the API (in-process), SQLite, Redis/BullMQ and the worker's delivery
+// runtime, posting to real localhost receivers that verify signatures with `standardwebhooks`.
+// Rows are finished exactly as the generate processor does (store write, then onChanged).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { Webhook } from "standardwebhooks";
+import { openDatabase, type GenqDatabase } from "../../shared/db/client.ts";
+import { generateWebhookSecret, WebhookSecretStore } from "../../shared/db/webhook-secret-store.ts";
+import { createLogger } from "../../shared/logger.ts";
+import { WebhookQueue } from "../../shared/queue/webhook-queue.ts";
+import { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
+import { startDelivery, type DeliveryHandle, type DeliveryRuntimeOptions } from "../../worker/delivery-runtime.ts";
+import { WebhookSender } from "../../worker/webhooks/webhook-sender.ts";
+import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
+import { startTestApi, type TestApi } from "../harness/test-api.ts";
+import { eventually, startWebhookReceiver, type WebhookReceiver } from "../harness/webhook-receiver.ts";
+
+const SECRET = generateWebhookSecret();
+
+interface Stack {
+  env: TestEnv;
+  api: TestApi;
+  delivery: DeliveryHandle;
+  db: GenqDatabase;
+  redis: Redis;
+}
+
+async function startStack(overrides: Record<string, string>, options: DeliveryRuntimeOptions = {}): Promise<Stack> {
+  const env = await createTestEnv({
+    GENQ_WEBHOOK_SECRET: SECRET,
+    GENQ_WEBHOOK_RETRY_SCHEDULE: "0,30ms,30ms,30ms",
+    GENQ_WEBHOOK_RETRY_JITTER: "0",
+    GENQ_WEBHOOK_TIMEOUT_MS: "300",
+    ...overrides,
+  });
+  const api = await startTestApi(env.config);
+  const db = openDatabase(env.config.databasePath);
+  const redis = new Redis(env.config.redisUrl!, { maxRetriesPerRequest: null });
+  const delivery = startDelivery(env.config, { db, connection: redis, logger: createLogger("silent") }, options);
+  return { env, api, delivery, db, redis };
+}
+
+async function stopStack(stack: Stack | undefined): Promise<void> {
+  if (!stack) return;
+  await stack.delivery.close();
+  await stack.api.close();
+  stack.redis.disconnect();
+  stack.db.$client.close();
+  await stack.env.cleanup();
+}
+
+/** Runs a submitted job to `succeeded` the way the worker's processor does. */
+async function finishJob(stack: Stack, id: string, text = "hello"): Promise<void> {
+  const { store, events } = stack.api.nodeDeps.deps;
+  store.markRunning(id, Date.now());
+  await stack.delivery.onChanged(store.get(id)!);
+  store.complete(id, { outputText: text, finishReason: "stop", promptTokens: 1, completionTokens: 2 }, Date.now());
+  const row = store.get(id)!;
+  await stack.delivery.onChanged(row);
+  await events.publishChanged({ id, status: row.status, version: row.version });
+}
+
+async function submit(stack: Stack, webhook: unknown): Promise<string> {
+  const res = await stack.api.post("/v1/jobs", { prompt: "hi", max_tokens: 2, webhook });
+  expect(res.status).toBe(202);
+  return (await res.json()).id;
+}
+
+async function deliveries(stack: Stack, id: string) {
+  return (await (await stack.api.get(`/v1/jobs/${id}/webhooks`)).json()).data;
+}
+
+const settled = async (stack: Stack, id: string, count = 1) =>
+  eventually(async () => {
+    const list = await deliveries(stack, id);
+    return list.length >= count && list.every((d: { status: string }) => d.status !== "pending") ? list : undefined;
+  }, 8_000, `deliveries of ${id}`);
+
+describe("webhook delivery", () => {
+  let stack: Stack;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    stack = await startStack({ GENQ_WEBHOOK_ALLOW_HOSTS: "127.0.0.1" });
+  });
+  afterAll(async () => {
+    await stopStack(stack);
+    await receiver?.close();
+  });
+
+  it("retries a receiver that fails twice, then delivers exactly once with one stable webhook-id", async () => {
+    receiver.script("/flaky", (n) => ({ status: n < 2 ? 500 : 204 }));
+    const id = await submit(stack, { url: `${receiver.url}/flaky` });
+    await finishJob(stack, id, "the answer");
+    const [delivery] = await settled(stack, id);
+    expect(delivery).toMatchObject({ id: `msg_${id}_succeeded`, event: "job.succeeded", status: "delivered", attempts: 3 });
+    expect(delivery.log.map((a: { outcome: string }) => a.outcome)).toEqual(["retrying", "retrying", "succeeded"]);
+    expect(delivery.log.map((a: { status_code: number }) => a.status_code)).toEqual([500, 500, 204]);
+    expect(delivery.log[0].next_attempt_at).not.toBeNull();
+    expect(delivery.log.every((a: { latency_ms: number }) => a.latency_ms >= 0)).toBe(true);
+
+    const got = receiver.on("/flaky");
+    expect(got).toHaveLength(3);
+    expect(new Set(got.map((r) => r.headers["webhook-id"]))).toEqual(new Set([`msg_${id}_succeeded`]));
+    for (const request of got) {
+      const payload = new Webhook(SECRET).verify(request.body, request.headers as Record<string, string>);
+      expect(payload).toMatchObject({ type: "job.succeeded", data: { id, status: "succeeded", output: { text: "the answer" } } });
+    }
+  });
+
+  it("stops at 410 Gone", async () => {
+    receiver.script("/gone", () => ({ status: 410 }));
+    const id = await submit(stack, { url: `${receiver.url}/gone` });
+    await finishJob(stack, id);
+    const [delivery] = await settled(stack, id);
+    expect(delivery).toMatchObject({ status: "disabled", attempts: 1, last_status_code: 410 });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(receiver.on("/gone")).toHaveLength(1);
+  });
+
+  it("treats a redirect as a failure and never follows it", async () => {
+    receiver.script("/moved", () => ({ status: 302, headers: { location: `${receiver.url}/target` } }));
+    const id = await submit(stack, { url: `${receiver.url}/moved` });
+    await finishJob(stack, id);
+    const [delivery] = await settled(stack, id);
+    expect(delivery).toMatchObject({ status: "failed", attempts: 4, last_status_code: 302 });
+    expect(delivery.last_error).toMatch(/redirect \(302 to .*\/target\) not followed/);
+    expect(receiver.on("/target")).toHaveLength(0);
+  });
+
+  it("times out a receiver that hangs", async () => {
+    receiver.script("/hang", (n) => (n === 0 ? "hang" : { status: 200 }));
+    const id = await submit(stack, { url: `${receiver.url}/hang` });
+    await finishJob(stack, id);
+    const [delivery] = await settled(stack, id);
+    expect(delivery.status).toBe("delivered");
+    expect(delivery.log[0]).toMatchObject({ outcome: "retrying", status_code: null, error: "timed out after 300 ms" });
+    expect(delivery.log[0].latency_ms).toBeGreaterThanOrEqual(290);
+  });
+
+  it("honours Retry-After", async () => {
+    receiver.script("/busy", (n) => (n === 0 ? { status: 503, headers: { "retry-after": "1" } } : { status: 200 }));
+    const id = await submit(stack, { url: `${receiver.url}/busy` });
+    await finishJob(stack, id);
+    await settled(stack, id);
+    const [first, second] = receiver.on("/busy");
+    expect(second.at - first.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it("sends only the subscribed events, job.started included when asked", async () => {
+    const id = await submit(stack, { url: `${receiver.url}/all`, events: ["job.started", "job.succeeded"] });
+    await finishJob(stack, id);
+    const list = await settled(stack, id, 2);
+    expect(list.map((d: { event: string }) => d.event)).toEqual(["job.started", "job.succeeded"]);
+    const types = receiver.on("/all").map((r) => JSON.parse(r.body).type);
+    expect(types.sort()).toEqual(["job.started", "job.succeeded"]);
+    const started = receiver.on("/all").find((r) => JSON.parse(r.body).type === "job.started")!;
+    expect(JSON.parse(started.body).data).toMatchObject({ status: "running", output: null });
+  });
+
+  it("redelivers with the same webhook-id, and shows the new round in the log", async () => {
+    const id = await submit(stack, { url: `${receiver.url}/again` });
+    await finishJob(stack, id);
+    await settled(stack, id);
+    const res = await stack.api.post(`/v1/jobs/${id}/webhooks/redeliver`, "");
+    expect(res.status).toBe(202);
+    await eventually(() => receiver.on("/again").length === 2, 5_000, "the redelivery");
+    const [delivery] = await settled(stack, id);
+    expect(delivery).toMatchObject({ status: "delivered", round: 1, attempts: 2 });
+    expect(new Set(receiver.on("/again").map((r) => r.headers["webhook-id"])).size).toBe(1);
+
+    const plain = (await (await stack.api.post("/v1/jobs", { prompt: "x", max_tokens: 1 })).json()).id;
+    expect((await stack.api.post(`/v1/jobs/${plain}/webhooks/redeliver`, "")).status).toBe(409);
+    expect((await stack.api.get(`/v1/jobs/job_01J0000000000000000000000A/webhooks`)).status).toBe(404);
+  });
+
+  it("rotates the secret: both signatures verify during the grace period, the old one ends after it", async () => {
+    const res = await stack.api.post("/v1/webhooks/secret/rotate", "");
+    expect(res.status).toBe(201);
+    const { secret } = await res.json();
+    expect(secret).toMatch(/^whsec_/);
+    const id = await submit(stack, { url: `${receiver.url}/rotated` });
+    await finishJob(stack, id);
+    await settled(stack, id);
+    const [request] = receiver.on("/rotated");
+    expect(String(request.headers["webhook-signature"]).split(" ")).toHaveLength(2);
+    for (const key of [secret, SECRET]) expect(new Webhook(key).verify(request.body, request.headers as Record<string, string>)).toBeTruthy();
+
+    const secrets = new WebhookSecretStore(stack.db, { configuredSecret: SECRET, graceMs: 86_400_000 });
+    expect(secrets.signingSecrets("", Date.now())).toEqual([secret, SECRET]);
+    expect(secrets.signingSecrets("", Date.now() + 86_400_001)).toEqual([secret]);
+    expect(secrets.signingSecrets("other-tenant")).toEqual([SECRET]);
+  });
+
+  it("repairs a crash between the terminal write and the dispatch, and a BullMQ job lost with Redis", async () => {
+    const { store } = stack.api.nodeDeps.deps;
+    // Crash 1: the row went terminal, the process died before dispatching.
+    const orphan = await submit(stack, { url: `${receiver.url}/orphan` });
+    store.markRunning(orphan, Date.now());
+    store.complete(orphan, { outputText: "late", finishReason: "stop", promptTokens: 1, completionTokens: 1 }, Date.now());
+    // Crash 2: the delivery row exists but Redis lost its BullMQ job.
+    receiver.script("/lost", (n) => ({ status: n === 0 ? 500 : 200 }));
+    const lost = await submit(stack, { url: `${receiver.url}/lost` });
+    await stack.delivery.webhookWorker.pause();
+    await finishJob(stack, lost);
+    const queue = new WebhookQueue({ connection: stack.redis, prefix: stack.env.config.queuePrefix });
+    await queue.queue.obliterate({ force: true });
+    stack.delivery.webhookWorker.resume();
+
+    expect(await deliveries(stack, orphan)).toEqual([]);
+    const repaired = await stack.delivery.reconciler.reconcile(Date.now() + 60_000);
+    expect(repaired).toEqual({ created: 1, requeued: 1 });
+    expect((await settled(stack, orphan))[0].status).toBe("delivered");
+    expect((await settled(stack, lost))[0].status).toBe("delivered");
+    expect(receiver.on("/orphan")).toHaveLength(1);
+    await queue.close();
+  });
+});
+
+describe("a worker that dies mid-POST", () => {
+  let stack: Stack;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    // Short BullMQ locks so stall recovery (what notices a dead worker) runs within the test.
+    stack = await startStack({ GENQ_WEBHOOK_ALLOW_HOSTS: "127.0.0.1", GENQ_WEBHOOK_TIMEOUT_MS: "3000" }, { webhookLockMs: 300 });
+  });
+  afterAll(async () => {
+    // Receiver first: the "dead" worker's hanging POST ends and finds its attempt written off.
+    await receiver?.close();
+    await new Promise((r) => setTimeout(r, 50));
+    await stopStack(stack);
+  });
+
+  it("is retried by another worker, with the interrupted attempt in the log", async () => {
+    receiver.script("/crash", (n) => (n === 0 ? "hang" : { status: 200 }));
+    const id = await submit(stack, { url: `${receiver.url}/crash` });
+    await finishJob(stack, id);
+    await eventually(() => receiver.on("/crash").length === 1, 5_000, "the first POST");
+    await stack.delivery.webhookWorker.close(true); // the crash: no lock renewal, no result
+    const successor = startDelivery(stack.env.config, { db: stack.db, connection: stack.redis, logger: createLogger("silent") }, { webhookLockMs: 300 });
+    try {
+      const [delivery] = await settled(stack, id);
+      expect(delivery.status).toBe("delivered");
+      expect(delivery.log.map((a: { outcome: string }) => a.outcome)).toEqual(["interrupted", "succeeded"]);
+      expect(new Set(receiver.on("/crash").map((r) => r.headers["webhook-id"])).size).toBe(1);
+    } finally {
+      await successor.close();
+    }
+  });
+});
+
+describe("SSRF guard", () => {
+  let stack: Stack;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    stack = await startStack({});
+  });
+  afterAll(async () => {
+    await stopStack(stack);
+    await receiver?.close();
+  });
+
+  it.each([
+    "http://127.0.0.1:9/hook",
+    "http://[::1]/hook",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.1/",
+    "http://[fd00:ec2::254]/",
+    "file:///etc/passwd",
+    "gopher://127.0.0.1:6379/_FLUSHALL",
+    "https://user:secret@example.com/hook",
+  ])("refuses %s at submit", async (url) => {
+    const res = await stack.api.post("/v1/jobs", { prompt: "x", max_tokens: 1, webhook: { url } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: "WEBHOOK_URL_REJECTED", errors: [{ field: "webhook.url" }] });
+  });
+
+  it("refuses a hostname that resolves to loopback at delivery, without retrying or connecting", async () => {
+    const id = await submit(stack, { url: `http://localhost:${receiver.port}/hook` });
+    await finishJob(stack, id);
+    const [delivery] = await settled(stack, id);
+    expect(delivery).toMatchObject({ status: "failed", attempts: 1 });
+    expect(delivery.log[0].outcome).toBe("rejected");
+    expect(delivery.last_error).toMatch(/localhost resolves only to refused addresses \(.*is loopback/);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it("refuses every blocked target in the sender itself (URLs stored before a policy change)", async () => {
+    const sender = new WebhookSender({ policy: new WebhookAddressPolicy([]), timeoutMs: 500 });
+    for (const url of [
+      `http://127.0.0.1:${receiver.port}/`,
+      `http://[::1]:${receiver.port}/`,
+      "http://169.254.169.254/",
+      "http://10.0.0.1/",
+      `http://localhost:${receiver.port}/`,
+      "file:///etc/passwd",
+      "gopher://example.com/",
+    ]) {
+      const result = await sender.send(url, {}, "{}");
+      expect(result, url).toMatchObject({ refused: true, statusCode: null });
+    }
+    expect(receiver.requests).toHaveLength(0);
+  });
+});

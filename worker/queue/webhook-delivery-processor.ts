@@ -1,0 +1,78 @@
+// The BullMQ processor for one webhook delivery attempt: sign with every live secret, POST,
+// record the attempt, then decide. 2xx delivered; 410 disables the URL for this job; SSRF
+// refusal fails at once; anything else retries on the schedule (Retry-After honoured) by
+// throwing RetryLaterError, which the worker's backoff strategy turns into BullMQ's delay.
+import type { Job } from "bullmq";
+import type { WebhookDeliveryStore, AttemptResult } from "../../shared/db/webhook-delivery-store.ts";
+import type { WebhookSecretStore } from "../../shared/db/webhook-secret-store.ts";
+import type { Logger } from "../../shared/logger.ts";
+import type { WebhookJobPayload } from "../../shared/queue/webhook-queue.ts";
+import { nextRetry } from "../../shared/webhooks/retry-schedule.ts";
+import { signWebhook } from "../../shared/webhooks/webhook-signer.ts";
+import type { WebhookSender } from "../webhooks/webhook-sender.ts";
+
+export interface WebhookDeliveryProcessorDeps {
+  deliveries: WebhookDeliveryStore;
+  secrets: WebhookSecretStore;
+  sender: WebhookSender;
+  /** Delay before each attempt of a round (GENQ_WEBHOOK_RETRY_SCHEDULE). */
+  scheduleMs: number[];
+  /** +/- fraction applied to each delay (GENQ_WEBHOOK_RETRY_JITTER). */
+  jitter: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Thrown to make BullMQ retry after `delayMs` (the state is already recorded in SQLite). */
+export class RetryLaterError extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+    this.name = "RetryLaterError";
+  }
+}
+
+/** BullMQ custom backoff: the delay the processor chose. */
+export function webhookBackoff(_attemptsMade: number, _type?: string, error?: Error): number {
+  const delayMs = (error as Partial<RetryLaterError> | undefined)?.delayMs;
+  return typeof delayMs === "number" ? delayMs : 1_000;
+}
+
+export function createWebhookDeliveryProcessor(deps: WebhookDeliveryProcessorDeps) {
+  const now = deps.now ?? Date.now;
+  return async (job: Job<WebhookJobPayload>): Promise<string> => {
+    const begun = deps.deliveries.beginAttempt(job.data.deliveryId, now());
+    if (!begun) return "not-pending";
+    const { attemptId, delivery } = begun;
+    const headers = signWebhook(delivery.id, new Date(now()), delivery.payload, deps.secrets.signingSecrets(delivery.tenantId, now()));
+    const sent = await deps.sender.send(delivery.url, { ...headers }, delivery.payload);
+    const base = { statusCode: sent.statusCode, latencyMs: sent.latencyMs, error: sent.error };
+    const record = (result: Omit<AttemptResult, keyof typeof base>) => deps.deliveries.finishAttempt(delivery.id, attemptId, { ...base, ...result }, now());
+
+    if (sent.statusCode !== null && sent.statusCode >= 200 && sent.statusCode < 300) {
+      record({ outcome: "succeeded", status: "delivered", nextAttemptAt: null });
+      return "delivered";
+    }
+    if (sent.statusCode === 410) {
+      record({ outcome: "disabled", status: "disabled", nextAttemptAt: null });
+      deps.logger.info("webhook receiver answered 410 Gone; no more attempts for this job", { deliveryId: delivery.id });
+      return "disabled";
+    }
+    if (sent.refused) {
+      record({ outcome: "rejected", status: "failed", nextAttemptAt: null });
+      deps.logger.warn("webhook refused by the SSRF guard", { deliveryId: delivery.id, error: sent.error });
+      return "rejected";
+    }
+    const decision = nextRetry(deps.scheduleMs, delivery.roundAttempts, deps.jitter, sent.retryAfterMs);
+    if (!decision.retry) {
+      record({ outcome: "failed", status: "failed", nextAttemptAt: null });
+      deps.logger.warn("webhook delivery gave up", { deliveryId: delivery.id, attempts: delivery.attempts, error: sent.error });
+      return "failed";
+    }
+    // False: a newer attempt wrote this one off (this worker had stalled); it owns the retries.
+    if (!record({ outcome: "retrying", status: "pending", nextAttemptAt: now() + decision.delayMs })) return "superseded";
+    throw new RetryLaterError(sent.error ?? "delivery failed", decision.delayMs);
+  };
+}

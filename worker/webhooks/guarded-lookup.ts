@@ -1,0 +1,26 @@
+// A DNS lookup for http(s).request that drops addresses the SSRF policy refuses. Node connects
+// to exactly the address this returns, so the checked IP is the connected IP (no rebinding
+// window between a separate check and the connect).
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
+import type { LookupFunction } from "node:net";
+import type { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
+
+export class BlockedAddressError extends Error {
+  readonly code = "EWEBHOOKBLOCKED";
+}
+
+export function guardedLookup(policy: WebhookAddressPolicy): LookupFunction {
+  return (hostname: string, options: LookupOptions, callback: (...args: never[]) => void) => {
+    const done = callback as unknown as (error: Error | null, address?: string | LookupAddress[], family?: number) => void;
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return done(error);
+      const allowed = policy.isHostAllowed(hostname) ? addresses : addresses.filter((a) => policy.refusal(a.address) === null);
+      if (allowed.length === 0) {
+        const reasons = addresses.map((a) => policy.refusal(a.address) ?? a.address).join("; ");
+        return done(new BlockedAddressError(`${hostname} resolves only to refused addresses (${reasons})`));
+      }
+      if (options.all) done(null, allowed);
+      else done(null, allowed[0].address, allowed[0].family);
+    });
+  };
+}
