@@ -45,8 +45,3 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     },
   };
 }
-
-export function percentile(sortedMs: number[], p: number): number {
-  if (sortedMs.length === 0) return NaN;
-  return sortedMs[Math.min(sortedMs.length - 1, Math.floor((p / 100) * sortedMs.length))];
-}

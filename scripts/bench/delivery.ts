@@ -12,7 +12,7 @@ import { createLogger } from "../../shared/logger.ts";
 import { startRedisServer } from "../redis-server-process.ts";
 import { buildModelFolder } from "../model-builder/write-model-folder.ts";
 import { startBenchStack } from "./bench-stack.ts";
-import { percentile } from "./latency-summary.ts";
+import { percentile } from "./percentile.ts";
 
 interface HttpAnswer {
   status: number;
