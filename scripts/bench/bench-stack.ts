@@ -16,7 +16,12 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-export async function startBenchStack(env: Record<string, string> = {}): Promise<BenchStack> {
+export interface BenchStackOptions {
+  /** Also run a worker in this process (default true); off measures the API alone. */
+  withWorker?: boolean;
+}
+
+export async function startBenchStack(env: Record<string, string> = {}, options: BenchStackOptions = {}): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), "genq-bench-"));
   const redis = await startRedisServer({ dir });
   const modelDir = join(dir, "models", "tiny");
@@ -32,14 +37,14 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     ...env,
   });
   const logger = createLogger(config.logLevel);
-  const worker = await startWorker(config, logger);
+  const worker = options.withWorker === false ? undefined : await startWorker(config, logger);
   const api = await startApi(config, logger);
   return {
     api,
     config,
     async close() {
       await api.close();
-      await worker.close();
+      await worker?.close();
       await redis.stop();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -3,14 +3,6 @@
 // `fields`, 304, compressed). API alone: wake-up latency at 1 ms precision, idle CPU of 1,000
 // open long-polls. Prints a table; numbers are for this machine and load.
 import { createServer, request, Agent, type IncomingHttpHeaders } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startApi } from "../../api/api-runtime.ts";
-import { parseConfig } from "../../shared/config.ts";
-import { createLogger } from "../../shared/logger.ts";
-import { startRedisServer } from "../redis-server-process.ts";
-import { buildModelFolder } from "../model-builder/write-model-folder.ts";
 import { startBenchStack } from "./bench-stack.ts";
 import { percentile } from "./percentile.ts";
 
@@ -104,19 +96,8 @@ async function withRealWorker(rows: string[][]): Promise<void> {
 }
 
 async function apiAlone(rows: string[][]): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "genq-bench-delivery-"));
-  const redis = await startRedisServer({ dir });
-  const modelDir = join(dir, "models", "tiny");
-  await buildModelFolder({ preset: "tiny", outDir: modelDir });
-  const config = parseConfig({
-    GENQ_DATA_DIR: dir,
-    REDIS_URL: redis.url,
-    GENQ_MODELS: `tiny=${modelDir}`,
-    GENQ_PORT: "0",
-    GENQ_LOG_LEVEL: "error",
-    GENQ_RATE_LIMIT_PER_SECOND: "0",
-  });
-  const api = await startApi(config, createLogger("error"));
+  const stack = await startBenchStack({}, { withWorker: false });
+  const api = stack.api;
   const { store, events } = api.deps;
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const submit = async () => JSON.parse((await http("POST", `${api.url}/v1/jobs`, {}, { prompt: "x", max_tokens: 2 }, agent)).body).id as string;
@@ -157,9 +138,7 @@ async function apiAlone(rows: string[][]): Promise<void> {
     rows.push(["wake all 1,000 waiters (100 jobs finish at once)", `${fmt(performance.now() - wakeStart)} ms`, `RSS ${fmt(rss)} MiB`]);
   } finally {
     agent.destroy();
-    await api.close();
-    await redis.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.close();
   }
 }
 

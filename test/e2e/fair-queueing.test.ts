@@ -3,29 +3,25 @@
 // Asserted on start order (from the rows), never on timings; timings are only printed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobRow } from "../../shared/db/schema/jobs.ts";
-import { createLogger } from "../../shared/logger.ts";
 import type { JobQueue } from "../../shared/queue/job-queue.ts";
-import { startWorker, type WorkerHandle } from "../../worker/worker-runtime.ts";
-import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
-import { startTestApi, type TestApi } from "../harness/test-api.ts";
+import type { WorkerHandle } from "../../worker/worker-runtime.ts";
+import { startTestStack, type TestStack } from "../harness/test-stack.ts";
+import type { TestApi } from "../harness/test-api.ts";
 
 const A_JOBS = 1_000;
 const B_JOBS = 10;
 
-let env: TestEnv;
+let stack: TestStack;
 let api: TestApi;
 let worker: WorkerHandle;
 
 beforeAll(async () => {
-  env = await createTestEnv({ GENQ_RATE_LIMIT_PER_SECOND: "0", GENQ_MAX_BATCH: "8" });
-  api = await startTestApi(env.config);
-  worker = await startWorker(env.config, createLogger("error"));
+  stack = await startTestStack({ GENQ_RATE_LIMIT_PER_SECOND: "0", GENQ_MAX_BATCH: "8" });
+  ({ api, worker } = stack);
 });
 
 afterAll(async () => {
-  await worker?.close();
-  await api?.close();
-  await env?.cleanup();
+  await stack?.close();
 });
 
 async function submitMany(auth: Record<string, string>, count: number, label: string): Promise<string[]> {

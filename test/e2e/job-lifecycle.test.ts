@@ -1,26 +1,24 @@
 // End to end on real parts: HTTP -> SQLite -> BullMQ (real Redis) -> worker -> inference thread
 // (onnxruntime-node, tiny model) -> SQLite -> poll.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../shared/logger.ts";
 import { loadModelCard } from "../../shared/models/model-card.ts";
-import { startWorker, type WorkerHandle } from "../../worker/worker-runtime.ts";
-import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
-import { isTerminalJob, startTestApi, type TestApi } from "../harness/test-api.ts";
+import type { WorkerHandle } from "../../worker/worker-runtime.ts";
+import type { TestEnv } from "../harness/test-env.ts";
+import { startTestStack, type TestStack } from "../harness/test-stack.ts";
+import { isTerminalJob, type TestApi } from "../harness/test-api.ts";
 
+let stack: TestStack;
 let env: TestEnv;
 let api: TestApi;
 let worker: WorkerHandle;
 
 beforeAll(async () => {
-  env = await createTestEnv({ GENQ_MAX_BATCH: "1" });
-  api = await startTestApi(env.config);
-  worker = await startWorker(env.config, createLogger("error"));
+  stack = await startTestStack({ GENQ_MAX_BATCH: "1" });
+  ({ env, api, worker } = stack);
 });
 
 afterAll(async () => {
-  await worker?.close();
-  await api?.close();
-  await env?.cleanup();
+  await stack?.close();
 });
 
 describe("job lifecycle", () => {

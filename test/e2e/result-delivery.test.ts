@@ -3,28 +3,24 @@
 // long-poll wakes on completion. Secrets: none configured, so the instance one is generated.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { createLogger } from "../../shared/logger.ts";
-import { startWorker, type WorkerHandle } from "../../worker/worker-runtime.ts";
-import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
-import { startTestApi, type TestApi } from "../harness/test-api.ts";
+import type { WorkerHandle } from "../../worker/worker-runtime.ts";
+import { startTestStack, type TestStack } from "../harness/test-stack.ts";
+import type { TestApi } from "../harness/test-api.ts";
 import { readSse } from "../harness/sse-client.ts";
 import { eventually, startWebhookReceiver, type WebhookReceiver } from "../harness/webhook-receiver.ts";
 
-let env: TestEnv;
+let stack: TestStack;
 let api: TestApi;
 let worker: WorkerHandle;
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  env = await createTestEnv({ GENQ_WEBHOOK_ALLOW_HOSTS: "127.0.0.1", GENQ_WEBHOOK_RETRY_SCHEDULE: "0,20ms,20ms" });
-  api = await startTestApi(env.config);
-  worker = await startWorker(env.config, createLogger("error"));
+  stack = await startTestStack({ GENQ_WEBHOOK_ALLOW_HOSTS: "127.0.0.1", GENQ_WEBHOOK_RETRY_SCHEDULE: "0,20ms,20ms" });
+  ({ api, worker } = stack);
 });
 afterAll(async () => {
-  await worker?.close();
-  await api?.close();
-  await env?.cleanup();
+  await stack?.close();
   await receiver?.close();
 });
 
