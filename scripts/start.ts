@@ -17,7 +17,7 @@ const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid
 checkAuthBeforeStart(config);
 
 const defaultModel = config.models[0];
-if (!process.env.GENQ_MODELS && !existsSync(join(defaultModel.path, "config.json"))) {
+if (!config.modelsConfigured && !existsSync(join(defaultModel.path, "config.json"))) {
   logger.info("building the default tiny model (random weights: its text is nonsense)", { path: defaultModel.path });
   await buildModelFolder({ preset: "tiny", outDir: defaultModel.path });
 }

@@ -86,6 +86,8 @@ export interface GenqConfig {
   redisUrl: string | undefined;
   /** Registered models in order; the first is the default. */
   models: Array<{ name: string; path: string }>;
+  /** False when GENQ_MODELS is unset and the generated tiny model under the data dir is served. */
+  modelsConfigured: boolean;
   device: "cpu" | "cuda";
   dtype: "fp32" | "fp16" | "q8" | "q4";
   maxBatch: number;
@@ -161,6 +163,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     dataDir,
     databasePath: join(dataDir, "genq.db"),
     redisUrl: e.REDIS_URL,
+    modelsConfigured: e.GENQ_MODELS !== undefined,
     models: (e.GENQ_MODELS ?? [{ name: "tiny", path: join(dataDir, "models", "tiny") }]).map((m) => ({
       name: m.name,
       path: resolve(m.path),
