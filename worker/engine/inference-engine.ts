@@ -1,10 +1,11 @@
 // Continuous-batching engine for one model. Each step: drop finished rows, admit a prefill group when
-// none is in flight, one decode pass over the running batch, then at most one prefill-chunk pass; a
-// group whose prompt is done samples its first tokens and is merged into the running batch.
+// none is in flight, one decode pass per lane of running rows, then at most one prefill-chunk pass; a
+// group whose prompt is done samples its first tokens and joins the lanes (decode-lanes.ts).
 import type { CausalLm } from "../model/causal-lm.ts";
-import { KvCache, type KvRowRef } from "../model/kv-cache.ts";
+import type { KvCache } from "../model/kv-cache.ts";
 import type { FromThreadMessage, GenerationRequest } from "../thread/thread-messages.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
+import { packLanes, type DecodeLane } from "./decode-lanes.ts";
 import { PrefillGroup } from "./prefill-group.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Sequence } from "./sequence.ts";
@@ -45,9 +46,8 @@ export interface EngineHooks {
 export class InferenceEngine {
   private readonly scheduler: Scheduler;
   private readonly active = new Map<string, Sequence>();
-  private running: Sequence[] = [];
-  /** KV of `running`, row i = running[i]; null when nothing runs. */
-  private runningCache: KvCache | null = null;
+  /** The running rows, narrowest cache first; usually one lane (see decode-lanes.ts). */
+  private lanes: DecodeLane[] = [];
   private group: PrefillGroup | null = null;
   private steps = 0;
   private lastStepMs = 0;
@@ -64,7 +64,7 @@ export class InferenceEngine {
   }
 
   get hasWork(): boolean {
-    return this.running.length > 0 || this.group !== null || this.scheduler.waitingCount > 0;
+    return this.lanes.length > 0 || this.group !== null || this.scheduler.waitingCount > 0;
   }
 
   /** Queues a request, or answers `failed` at once when it can never run. Duplicate ids are ignored. */
@@ -93,9 +93,9 @@ export class InferenceEngine {
   }
 
   stats(): EngineStats {
-    const caches = [this.runningCache, this.group?.cache].filter((c): c is KvCache => c != null);
+    const caches = [...this.lanes.map((l) => l.cache), this.group?.cache].filter((c): c is KvCache => c != null);
     return {
-      running: this.running.filter((s) => s.state === "running").length,
+      running: this.runningSequences.filter((s) => s.state === "running").length,
       prefilling: this.group?.rows ?? 0,
       waiting: this.scheduler.waitingCount,
       kvTokens: caches.reduce((n, c) => n + c.slots, 0),
@@ -116,22 +116,25 @@ export class InferenceEngine {
       this.dropFinishedRunning();
       if (this.group && !this.group.dropFinished()) this.group = null;
       if (!this.group) this.admitGroup();
-      if (this.running.length > 0) await this.decode();
+      for (const lane of [...this.lanes]) await this.decode(lane);
       if (this.group) await this.prefillChunk(this.group);
     } catch (error) {
       // Not a pass error (those fail their rows above) but e.g. a failed allocation while re-packing:
       // the batch state is suspect, so fail what was admitted and keep serving the queue.
-      this.failAll([...this.running, ...(this.group?.sequences ?? [])], "engine step failed", error);
-      this.running = [];
-      this.runningCache = null;
+      this.failAll([...this.runningSequences, ...(this.group?.sequences ?? [])], "engine step failed", error);
+      this.lanes = [];
       this.group = null;
     }
     this.steps++;
     this.lastStepMs = performance.now() - startMs;
   }
 
+  private get runningSequences(): Sequence[] {
+    return this.lanes.flatMap((l) => l.sequences);
+  }
+
   private admitGroup(): void {
-    const sequences = this.scheduler.admit(this.running);
+    const sequences = this.scheduler.admit(this.runningSequences);
     if (sequences.length === 0) return;
     for (const sequence of sequences) {
       sequence.state = "prefilling";
@@ -140,14 +143,14 @@ export class InferenceEngine {
     this.group = new PrefillGroup(sequences, this.lm.emptyCache(sequences.length));
   }
 
-  /** One token for every running row: input_ids [B, 1], the running cache as past. */
-  private async decode(): Promise<void> {
-    const rows = this.running;
+  /** One token for every row of the lane: input_ids [B, 1], the lane's cache as past. */
+  private async decode(lane: DecodeLane): Promise<void> {
+    const rows = lane.sequences;
     const tokenIds = Int32Array.from(rows, (s) => s.lastTokenId);
     let output;
     try {
       output = await this.lm.forward({
-        past: this.runningCache!,
+        past: lane.cache,
         tokenIds,
         tokenMask: new Uint8Array(rows.length).fill(1),
         columns: 1,
@@ -155,12 +158,11 @@ export class InferenceEngine {
       });
     } catch (error) {
       this.failAll(rows, "forward pass failed", error);
-      this.running = [];
-      this.runningCache = null;
+      this.lanes = this.lanes.filter((l) => l !== lane);
       return;
     }
-    // Unchanged batch: the present tensors are the next step's past as they are.
-    this.runningCache = output.present;
+    // Unchanged rows: the present tensors are the next step's past as they are.
+    lane.cache = output.present;
     const nowMs = performance.now();
     rows.forEach((sequence, r) => {
       // A cancel may have landed while the pass ran; that row is dropped at the next step.
@@ -193,22 +195,13 @@ export class InferenceEngine {
       sequence.lastTokenAtMs = nowMs;
       this.accept(sequence, output.lastLogits![r], nowMs);
     });
-    this.repack([
-      ...this.running.map((sequence, row) => ({ sequence, ref: { cache: this.runningCache!, row } })),
-      ...group.sequences.map((sequence, row) => ({ sequence, ref: { cache: group.cache, row } })),
-    ]);
+    this.lanes = packLanes(this.lm.signature.kv, [...this.lanes, { sequences: group.sequences, cache: group.cache }]);
   }
 
+  /** Re-packs the lanes that lost rows (finished or canceled); untouched lanes keep their cache. */
   private dropFinishedRunning(): void {
-    if (this.running.every((s) => s.state === "running")) return;
-    this.repack(this.running.map((sequence, row) => ({ sequence, ref: { cache: this.runningCache!, row } })));
-  }
-
-  /** New running batch from the rows whose sequences still run; trims all-padding leading columns. */
-  private repack(rows: Array<{ sequence: Sequence; ref: KvRowRef }>): void {
-    const alive = rows.filter((r) => r.sequence.state === "running");
-    this.running = alive.map((r) => r.sequence);
-    this.runningCache = alive.length > 0 ? KvCache.gather(this.lm.signature.kv, alive.map((r) => r.ref)) : null;
+    if (this.lanes.every((l) => l.sequences.every((s) => s.state === "running"))) return;
+    this.lanes = packLanes(this.lm.signature.kv, this.lanes);
   }
 
   private accept(sequence: Sequence, logits: Float32Array, nowMs: number): void {
