@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type TestApi, type TestResponse } from "../harness/test-api.ts";
+import { expectProblem } from "../harness/expect-problem.ts";
 
 let env: TestEnv;
 let api: TestApi;
@@ -17,15 +18,6 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
-async function expectProblem(res: TestResponse, status: number, code: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-  const body = await res.json();
-  expect(body).toMatchObject({ status, code });
-  expect(typeof body.title).toBe("string");
-  expect(typeof body.detail).toBe("string");
-  return body;
-}
 
 async function expectNothingStored() {
   expect(api.nodeDeps.deps.store.countByStatus()).toEqual({});

@@ -3,7 +3,8 @@
 // Every refusal leaves no row and no queue entry.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
-import { startTestApi, type JobJson, type TestApi, type TestResponse } from "../harness/test-api.ts";
+import { startTestApi, type TestApi } from "../harness/test-api.ts";
+import { expectProblem } from "../harness/expect-problem.ts";
 
 interface Setup {
   env: TestEnv;
@@ -26,13 +27,6 @@ async function stored(api: TestApi): Promise<{ rows: number; queued: number }> {
   return { rows, queued };
 }
 
-async function expectProblem(res: TestResponse, status: number, code: string): Promise<JobJson> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-  const body = await res.json();
-  expect(body).toMatchObject({ status, code });
-  return body;
-}
 
 const job = { prompt: "hi", max_tokens: 1 };
 

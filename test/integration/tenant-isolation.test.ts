@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type JobJson, type TestApi, type TestResponse } from "../harness/test-api.ts";
+import { expectProblem } from "../harness/expect-problem.ts";
 
 const ADMIN_KEY = "test-admin-key-0123456789abcdef";
 let env: TestEnv;
@@ -12,13 +13,6 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const del = (path: string, headers: Record<string, string> = {}) =>
   Promise.resolve(api.app.request(path, { method: "DELETE", headers })) as Promise<TestResponse>;
 
-async function expectProblem(res: TestResponse, status: number, code: string): Promise<JobJson> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-  const body = await res.json();
-  expect(body).toMatchObject({ status, code });
-  return body;
-}
 
 async function expectUnauthorized(res: TestResponse) {
   await expectProblem(res, 401, "UNAUTHORIZED");
