@@ -1,6 +1,7 @@
 // Everything the runtime-neutral app needs, injected by the entry (node.ts, tests, or a Workers
 // adapter): storage, queue, notifications, model cards, limits and a clock.
 import type { ApiKeyStore } from "../shared/db/api-key-store.ts";
+import type { StreamTokens } from "../shared/auth/stream-token.ts";
 import type { DeliveryPorts } from "./delivery-ports.ts";
 import type { JobStore } from "../shared/db/job-store.ts";
 import type { Logger } from "../shared/logger.ts";
@@ -38,6 +39,8 @@ export interface AuthDeps {
   open: "always" | "until-first-key" | "never";
   /** GENQ_ADMIN_KEY; without it the admin API does not exist (404). */
   adminKey?: string;
+  /** Signs `?token=` stream tokens into job answers' `urls.events`; absent = none are issued. */
+  streamTokens?: StreamTokens;
 }
 
 export interface ApiLimits {

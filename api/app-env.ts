@@ -5,5 +5,7 @@ export interface AppEnv {
     tenantId: string;
     /** Key id when authenticated with an API key. */
     apiKeyId: string | null;
+    /** The `?token=` stream token the request was authenticated with (job reads only). */
+    streamToken: { token: string; expiresAtMs: number } | null;
   };
 }

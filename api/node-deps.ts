@@ -4,6 +4,8 @@ import { Redis } from "ioredis";
 import type { GenqConfig } from "../shared/config.ts";
 import { openDatabase } from "../shared/db/client.ts";
 import { ApiKeyStore } from "../shared/db/api-key-store.ts";
+import { InstanceSecretStore } from "../shared/db/instance-secret-store.ts";
+import { StreamTokens } from "../shared/auth/stream-token.ts";
 import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
 import { JobStore } from "../shared/db/job-store.ts";
 import type { Logger } from "../shared/logger.ts";
@@ -56,7 +58,12 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     models,
     defaultModel: config.models[0].name,
     logger,
-    auth: { keys, open: policy.open, adminKey: config.adminKey },
+    auth: {
+      keys,
+      open: policy.open,
+      adminKey: config.adminKey,
+      streamTokens: new StreamTokens(new InstanceSecretStore(db).getOrCreate("stream-token"), config.delivery.streamTokenTtlMs),
+    },
     rateLimiter: new RedisTokenBucket({
       connection,
       prefix: config.queuePrefix,

@@ -64,6 +64,7 @@ const envSchema = z.object({
   GENQ_PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL").optional(),
   GENQ_SSE_KEEPALIVE_MS: intInRange(100, 300_000).default(15_000),
   GENQ_JOB_STREAM_TTL_MS: intInRange(1_000, 604_800_000).default(3_600_000),
+  GENQ_STREAM_TOKEN_TTL_MS: intInRange(2_000, 86_400_000).default(900_000),
   GENQ_JOB_LOCK_MS: intInRange(1_000, 600_000).default(30_000),
   GENQ_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default("genq"),
   GENQ_RATE_LIMIT_PER_SECOND: z
@@ -140,6 +141,8 @@ export interface DeliveryConfig {
   sseKeepAliveMs: number;
   /** Per-job event streams (Redis) live this long after the last event. */
   jobStreamTtlMs: number;
+  /** Longest life of a `?token=` stream token in job answers' `urls.events` (at least half of it). */
+  streamTokenTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -188,6 +191,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
       publicUrl: (e.GENQ_PUBLIC_URL ?? `http://${e.GENQ_HOST.includes(":") ? `[${e.GENQ_HOST}]` : e.GENQ_HOST}:${e.GENQ_PORT}`).replace(/\/+$/, ""),
       sseKeepAliveMs: e.GENQ_SSE_KEEPALIVE_MS,
       jobStreamTtlMs: e.GENQ_JOB_STREAM_TTL_MS,
+      streamTokenTtlMs: e.GENQ_STREAM_TOKEN_TTL_MS,
     },
     jobLockMs: e.GENQ_JOB_LOCK_MS,
     queuePrefix: e.GENQ_QUEUE_PREFIX,

@@ -8,6 +8,7 @@ import { findJobOr404 } from "./find-job.ts";
 import { isTerminalRow } from "./job-object.ts";
 import { respondWithJob } from "./get-job.ts";
 import { awaitTerminal } from "./await-terminal.ts";
+import { streamTokenFor } from "./stream-url.ts";
 
 const RUNNING_CANCEL_WAIT_MS = 2_000;
 
@@ -15,8 +16,9 @@ export function cancelJobHandler(deps: AppDeps) {
   const now = deps.now ?? Date.now;
   return async (c: Context<AppEnv>) => {
     let row = findJobOr404(deps, c);
+    const view = { stream: streamTokenFor(c, deps, row.id) };
     if (isTerminalRow(row)) {
-      if (row.status === "canceled") return respondWithJob(c, row);
+      if (row.status === "canceled") return respondWithJob(c, row, 200, view);
       throw new GenqError("JOB_NOT_CANCELABLE", `job is already ${row.status}`);
     }
     if (row.status === "queued" && deps.store.cancelQueued(row.id, now())) {
@@ -24,11 +26,11 @@ export function cancelJobHandler(deps: AppDeps) {
       row = deps.store.get(row.id)!;
       await deps.delivery?.jobChanged(row);
       await deps.events.publishChanged({ id: row.id, status: row.status, version: row.version }).catch(() => {});
-      return respondWithJob(c, row);
+      return respondWithJob(c, row, 200, view);
     }
     // Running (or it started between our read and our update): signal the worker, wait briefly.
     if (deps.store.requestCancel(row.id, now())) await deps.events.publishCancel(row.id).catch(() => {});
     row = await awaitTerminal(deps, deps.store.get(row.id)!, RUNNING_CANCEL_WAIT_MS, c.req.raw.signal);
-    return respondWithJob(c, row, isTerminalRow(row) ? 200 : 202);
+    return respondWithJob(c, row, isTerminalRow(row) ? 200 : 202, view);
   };
 }

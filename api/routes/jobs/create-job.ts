@@ -13,6 +13,8 @@ import { createJobRequest, type CreateJobRequest } from "./create-job-request.ts
 import { jobEtag, toJobObject } from "./job-object.ts";
 import { SubmitLimits } from "./submit-limits.ts";
 import { validationError } from "./validation-problems.ts";
+import { streamTokenFor, streamTokenVariant } from "./stream-url.ts";
+import type { JobRow } from "../../../shared/db/schema/jobs.ts";
 import type { ApiLimits } from "../../app-deps.ts";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -89,19 +91,23 @@ export function createJobHandler(deps: AppDeps, limits: ApiLimits) {
       deps.logger.warn("enqueue failed; the reconciler will retry", { jobId: id, error });
     }
     const stored = deps.store.get(id)!;
-    c.header("etag", jobEtag(stored));
     c.header("location", `/v1/jobs/${id}`);
-    return c.json(toJobObject(stored), 202);
+    return answer(c, deps, stored);
   };
+
+  function replay(c: Context<AppEnv>, existing: JobRow, requestHash: string) {
+    if (existing.requestHash !== requestHash) {
+      throw new GenqError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request body");
+    }
+    c.header("idempotent-replayed", "true");
+    return answer(c, deps, existing);
+  }
 }
 
-function replay(c: Context<AppEnv>, existing: NonNullable<ReturnType<AppDeps["store"]["get"]>>, requestHash: string) {
-  if (existing.requestHash !== requestHash) {
-    throw new GenqError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request body");
-  }
-  c.header("idempotent-replayed", "true");
-  c.header("etag", jobEtag(existing));
-  return c.json(toJobObject(existing), 202);
+function answer(c: Context<AppEnv>, deps: AppDeps, row: JobRow) {
+  const stream = streamTokenFor(c, deps, row.id);
+  c.header("etag", jobEtag(row, streamTokenVariant(stream)));
+  return c.json(toJobObject(row, stream), 202);
 }
 
 function countPromptTokens(card: { promptIds: (input: JobInput) => number[] }, input: JobInput): number {

@@ -13,6 +13,7 @@ import type { DeliveryPorts } from "../../delivery-ports.ts";
 import { ifNoneMatchHits } from "./etag-match.ts";
 import { fieldsVariant, parseFields, pickFields, type JobField } from "./job-fields.ts";
 import { retryAfterSeconds } from "./retry-after.ts";
+import { streamTokenFor, streamTokenVariant, type IssuedStreamToken } from "./stream-url.ts";
 
 export function getJobHandler(deps: AppDeps, limits: ApiLimits) {
   return async (c: Context<AppEnv>) => {
@@ -20,14 +21,15 @@ export function getJobHandler(deps: AppDeps, limits: ApiLimits) {
     const fields = parseFields(c.req.query("fields"));
     let row = findJobOr404(deps, c);
     if (waitSeconds > 0 && !isTerminalRow(row)) row = await awaitTerminal(deps, row, waitSeconds * 1000, c.req.raw.signal);
-    return respondWithJob(c, row, 200, { fields, delivery: deps.delivery });
+    return respondWithJob(c, row, 200, { fields, delivery: deps.delivery, stream: streamTokenFor(c, deps, row.id) });
   };
 }
 
-/** How to render the job: a `fields` subset, and the ports that know the queue position. */
+/** How to render the job: a `fields` subset, the ports that know the queue position, a stream token. */
 export interface JobView {
   fields?: JobField[];
   delivery?: DeliveryPorts;
+  stream?: IssuedStreamToken;
 }
 
 export async function respondWithJob(c: Context<AppEnv>, row: JobRow, status: 200 | 202 = 200, view: JobView = {}): Promise<Response> {
@@ -35,7 +37,9 @@ export async function respondWithJob(c: Context<AppEnv>, row: JobRow, status: 20
   const position =
     row.status === "queued" && view.delivery ? await view.delivery.queuePosition(row.id, row.model).catch(() => null) : null;
   const showsPosition = !view.fields || view.fields.includes("queue_position");
-  const variant = [fieldsVariant(view.fields), showsPosition && position !== null ? `p${position}` : ""].filter(Boolean).join(".");
+  const variant = [fieldsVariant(view.fields), showsPosition && position !== null ? `p${position}` : "", streamTokenVariant(view.stream)]
+    .filter(Boolean)
+    .join(".");
   const etag = jobEtag(row, variant);
   c.header("etag", etag);
   c.header("cache-control", "private, no-cache");
@@ -43,7 +47,7 @@ export async function respondWithJob(c: Context<AppEnv>, row: JobRow, status: 20
     c.header("retry-after", String(retryAfterSeconds(row.status, position, view.delivery?.completionsPerSecond() ?? 0)));
   }
   if (ifNoneMatchHits(c.req.header("if-none-match"), etag)) return c.body(null, 304);
-  return c.json(pickFields({ ...toJobObject(row), queue_position: position }, view.fields), status);
+  return c.json(pickFields({ ...toJobObject(row, view.stream), queue_position: position }, view.fields), status);
 }
 
 function parseWait(value: string | undefined, maxSeconds: number): number {

@@ -3,12 +3,18 @@
 import type { JobRow } from "../../../shared/db/schema/jobs.ts";
 import { TERMINAL_STATUSES } from "../../../shared/db/schema/jobs.ts";
 import { jobSummary, type JobSummary } from "../../../shared/job-summary.ts";
+import type { IssuedStreamToken } from "./stream-url.ts";
 
 export type JobObject = JobSummary;
 
-/** Links stay relative in API answers: they are right behind any proxy or host name. */
-export function toJobObject(row: JobRow): JobObject {
-  return jobSummary(row);
+/**
+ * Links stay relative in API answers: they are right behind any proxy or host name. With a
+ * stream token, `urls.events` is a URL a browser's EventSource can open without a header.
+ */
+export function toJobObject(row: JobRow, stream?: IssuedStreamToken): JobObject {
+  const job = jobSummary(row);
+  if (stream) job.urls.events += `?token=${stream.token}`;
+  return job;
 }
 
 export function isTerminalRow(row: JobRow): boolean {
