@@ -2,6 +2,7 @@
 // adapter): storage, queue, notifications, model cards, limits and a clock.
 import type { ApiKeyStore } from "../shared/db/api-key-store.ts";
 import type { StreamTokens } from "../shared/auth/stream-token.ts";
+import type { TenantReassignment } from "../shared/db/tenant-reassignment.ts";
 import type { DeliveryPorts } from "./delivery-ports.ts";
 import type { JobStore } from "../shared/db/job-store.ts";
 import type { Logger } from "../shared/logger.ts";
@@ -39,6 +40,8 @@ export interface AuthDeps {
   open: "always" | "until-first-key" | "never";
   /** GENQ_ADMIN_KEY; without it the admin API does not exist (404). */
   adminKey?: string;
+  /** Moves a tenant's jobs to another tenant (admin API). */
+  tenants: { reassign(from: string, to: string): TenantReassignment };
   /** Signs `?token=` stream tokens into job answers' `urls.events`; absent = none are issued. */
   streamTokens?: StreamTokens;
 }

@@ -9,6 +9,7 @@ import { createErrorHandler, problemResponse } from "./middleware/problem-respon
 import { adminGuard } from "./middleware/admin-guard.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { adminKeysRoutes } from "./routes/admin/admin-keys-routes.ts";
+import { adminTenantsRoutes } from "./routes/admin/admin-tenants-routes.ts";
 import { healthRoutes } from "./routes/health/health-routes.ts";
 import { jobsRoutes } from "./routes/jobs/jobs-routes.ts";
 import { compressLarge } from "./middleware/compress-large.ts";
@@ -25,6 +26,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("/v1/admin/*", adminGuard(deps.auth.adminKey));
   app.use("/v1/*", except("/v1/admin/*", authenticate(deps.auth, deps.logger, deps.now)));
   app.route("/v1/admin/keys", adminKeysRoutes(deps, limits));
+  app.route("/v1/admin/tenants", adminTenantsRoutes(deps, limits));
   app.use("/v1/jobs/*", compressLarge());
   app.route("/v1/jobs", jobsRoutes(deps, limits));
   app.route("/v1/webhooks", webhooksRoutes(deps));

@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import type { GenqConfig } from "../shared/config.ts";
 import { openDatabase } from "../shared/db/client.ts";
 import { ApiKeyStore } from "../shared/db/api-key-store.ts";
+import { reassignTenant } from "../shared/db/tenant-reassignment.ts";
 import { InstanceSecretStore } from "../shared/db/instance-secret-store.ts";
 import { StreamTokens } from "../shared/auth/stream-token.ts";
 import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
@@ -62,6 +63,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       keys,
       open: policy.open,
       adminKey: config.adminKey,
+      tenants: { reassign: (from, to) => reassignTenant(db, from, to) },
       streamTokens: new StreamTokens(new InstanceSecretStore(db).getOrCreate("stream-token"), config.delivery.streamTokenTtlMs),
     },
     rateLimiter: new RedisTokenBucket({

@@ -3,15 +3,13 @@
 // 401 (no oracle for which keys exist).
 import type { MiddlewareHandler } from "hono";
 import { apiKeyPrefix } from "../../shared/auth/api-key-secret.ts";
+import { OPEN_TENANT } from "../../shared/db/api-key-store.ts";
 import { GenqError } from "../../shared/errors.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { AuthDeps } from "../app-deps.ts";
 import type { AppEnv } from "../app-env.ts";
 import { streamTokenAccess } from "../auth/stream-token-access.ts";
 import { bearerToken } from "./bearer-token.ts";
-
-/** Jobs submitted while no key is required belong to this tenant. */
-export const OPEN_TENANT = "";
 
 export function authenticate(auth: AuthDeps, logger: Logger, now: () => number = Date.now): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

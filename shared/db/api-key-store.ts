@@ -5,6 +5,10 @@ import { apiKeyPrefix, generateApiKey, hashSecret, secretMatchesHash } from "../
 import { newUlid } from "../ids.ts";
 import type { GenqDatabase } from "./client.ts";
 import { apiKeys, type ApiKeyRow } from "./schema/api-keys.ts";
+import { reassignTenant, type TenantReassignment } from "./tenant-reassignment.ts";
+
+/** The tenant of jobs submitted while the API needs no key (loopback quick start, GENQ_AUTH=off). */
+export const OPEN_TENANT = "";
 
 /** Tenant names an admin may give; also safe inside Redis keys and log lines. */
 export const TENANT_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -18,8 +22,11 @@ const DUMMY_HASH = hashSecret("genq-no-such-key");
 export class ApiKeyStore {
   constructor(private readonly db: GenqDatabase) {}
 
-  /** Issues a key. Without `tenantId` the key is its own tenant (its id). */
-  create(input: { name: string; tenantId?: string }, nowMs = Date.now()): { row: ApiKeyRow; key: string } {
+  /**
+   * Issues a key. Without `tenantId` the key is its own tenant (its id). The first key ever
+   * issued inherits the jobs submitted while the API ran without keys (the open tenant "").
+   */
+  create(input: { name: string; tenantId?: string }, nowMs = Date.now()): { row: ApiKeyRow; key: string; inherited: TenantReassignment | null } {
     if (input.tenantId !== undefined && !TENANT_PATTERN.test(input.tenantId)) {
       throw new Error(`tenant must match ${TENANT_PATTERN}`);
     }
@@ -36,8 +43,15 @@ export class ApiKeyStore {
         revokedAt: null,
       };
       try {
-        this.db.insert(apiKeys).values(row).run();
-        return { row, key: issued.key };
+        const inherited = this.db.transaction(
+          (tx) => {
+            const first = (tx.select({ n: sql<number>`count(*)` }).from(apiKeys).get()?.n ?? 0) === 0;
+            tx.insert(apiKeys).values(row).run();
+            return first ? reassignTenant(tx, OPEN_TENANT, row.tenantId) : null;
+          },
+          { behavior: "immediate" },
+        );
+        return { row, key: issued.key, inherited };
       } catch (error) {
         // A 48-bit prefix collision is astronomically rare; draw again rather than fail.
         if (attempt < 3 && /UNIQUE/i.test(String(error))) continue;
