@@ -75,6 +75,8 @@ export interface AppDeps {
   /** Webhooks, SSE streams, queue position; absent = those features are off. */
   delivery?: DeliveryPorts;
   limits?: Partial<ApiLimits>;
+  /** GENQ_PUBLIC_URL: base of problem+json `type` links; absent = relative links. */
+  publicUrl?: string;
   now?: () => number;
 }
 

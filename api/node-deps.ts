@@ -78,6 +78,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       maxPromptChars: config.tenantLimits.maxPromptChars,
     },
     delivery: delivery.ports,
+    publicUrl: config.delivery.publicUrl,
   };
   return {
     deps,
