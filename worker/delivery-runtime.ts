@@ -6,6 +6,7 @@ import type { Worker } from "bullmq";
 import type { GenqConfig } from "../shared/config.ts";
 import type { GenqDatabase } from "../shared/db/client.ts";
 import type { JobRow } from "../shared/db/schema/jobs.ts";
+import { isTerminal, JobStore } from "../shared/db/job-store.ts";
 import { WebhookDeliveryStore } from "../shared/db/webhook-delivery-store.ts";
 import { WebhookSecretStore } from "../shared/db/webhook-secret-store.ts";
 import type { Logger } from "../shared/logger.ts";
@@ -45,6 +46,7 @@ export function startDelivery(
   const d = config.delivery;
   const policy = new WebhookAddressPolicy(config.webhookAllowHosts);
   const deliveries = new WebhookDeliveryStore(db);
+  const jobs = new JobStore(db);
   const secrets = new WebhookSecretStore(db, { configuredSecret: config.webhookSecret, graceMs: d.webhookSecretGraceMs });
   // Create the instance secret now, not on the first delivery: all processes then agree early.
   secrets.signingSecrets("");
@@ -63,6 +65,10 @@ export function startDelivery(
       sender: new WebhookSender({ policy, timeoutMs: d.webhookTimeoutMs }),
       scheduleMs: d.webhookRetryScheduleMs,
       jitter: d.webhookRetryJitter,
+      jobIsTerminal: (jobId) => {
+        const row = jobs.get(jobId);
+        return row !== undefined && isTerminal(row.status);
+      },
       logger,
     }),
   });

@@ -19,6 +19,8 @@ export interface WebhookDeliveryProcessorDeps {
   scheduleMs: number[];
   /** +/- fraction applied to each delay (GENQ_WEBHOOK_RETRY_JITTER). */
   jitter: number;
+  /** Whether the job's row is terminal: a failed `job.started` is then not retried. */
+  jobIsTerminal: (jobId: string) => boolean;
   logger: Logger;
   now?: () => number;
 }
@@ -40,9 +42,21 @@ export function webhookBackoff(_attemptsMade: number, _type?: string, error?: Er
   return typeof delayMs === "number" ? delayMs : 1_000;
 }
 
+const MOOT_STARTED = "not retried: the job already finished, so job.started is no longer news";
+
+function startedIsMoot(deps: WebhookDeliveryProcessorDeps, delivery: { event: string; jobId: string }): boolean {
+  return delivery.event === "job.started" && deps.jobIsTerminal(delivery.jobId);
+}
+
 export function createWebhookDeliveryProcessor(deps: WebhookDeliveryProcessorDeps) {
   const now = deps.now ?? Date.now;
   return async (job: Job<WebhookJobPayload>): Promise<string> => {
+    // A retry of job.started after the job finished would only arrive after its terminal event.
+    const queued = deps.deliveries.get(job.data.deliveryId);
+    if (queued && queued.roundAttempts > 0 && startedIsMoot(deps, queued)) {
+      deps.deliveries.abandon(queued.id, MOOT_STARTED, now());
+      return "superseded";
+    }
     const begun = deps.deliveries.beginAttempt(job.data.deliveryId, now());
     if (!begun) return "not-pending";
     const { attemptId, delivery } = begun;
@@ -64,6 +78,11 @@ export function createWebhookDeliveryProcessor(deps: WebhookDeliveryProcessorDep
       record({ outcome: "rejected", status: "failed", nextAttemptAt: null });
       deps.logger.warn("webhook refused by the SSRF guard", { deliveryId: delivery.id, error: sent.error });
       return "rejected";
+    }
+    if (startedIsMoot(deps, delivery)) {
+      const error = `${sent.error ?? `HTTP ${sent.statusCode}`}; ${MOOT_STARTED}`;
+      deps.deliveries.finishAttempt(delivery.id, attemptId, { ...base, error, outcome: "failed", status: "failed", nextAttemptAt: null }, now());
+      return "superseded";
     }
     const decision = nextRetry(deps.scheduleMs, delivery.roundAttempts, deps.jitter, sent.retryAfterMs);
     if (!decision.retry) {
