@@ -1,4 +1,4 @@
-// `npx tsx scripts/bench/delivery.ts`: result-delivery costs over real HTTP. With a real worker
+// `npm run bench:delivery`: result-delivery costs over real HTTP. With a real worker
 // (tiny model): completion -> long-poll answer and -> webhook arrival, bytes per poll (full,
 // `fields`, 304, compressed). API alone: wake-up latency at 1 ms precision, idle CPU of 1,000
 // open long-polls. Prints a table; numbers are for this machine and load.
