@@ -6,6 +6,7 @@ import { WebhookSecretStore } from "../../shared/db/webhook-secret-store.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type JobJson, type TestApi } from "../harness/test-api.ts";
 import { expectProblem } from "../harness/expect-problem.ts";
+import { issueApiKey } from "../harness/admin-api.ts";
 
 const ADMIN_KEY = "handover-admin-key-0123456789";
 let env: TestEnv;
@@ -15,11 +16,7 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const admin = bearer(ADMIN_KEY);
 const listIds = async (key: string) => (await (await api.get("/v1/jobs?limit=100", bearer(key))).json()).data.map((j: JobJson) => j.id);
 
-async function issue(name: string, tenant?: string): Promise<JobJson> {
-  const res = await api.post("/v1/admin/keys", tenant ? { name, tenant } : { name }, admin);
-  expect(res.status).toBe(201);
-  return res.json();
-}
+const issue = (name: string, tenant?: string) => issueApiKey(api, ADMIN_KEY, name, tenant);
 
 beforeAll(async () => {
   env = await createTestEnv({ GENQ_ADMIN_KEY: ADMIN_KEY });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type JobJson, type TestApi } from "../harness/test-api.ts";
 import { expectProblem } from "../harness/expect-problem.ts";
+import { issueApiKey } from "../harness/admin-api.ts";
 
 const ADMIN_KEY = "stream-admin-key-0123456789";
 let env: TestEnv;
@@ -33,8 +34,8 @@ describe("stream tokens", () => {
   it("are not issued while the API runs without keys", async () => {
     const job = (await (await api.post("/v1/jobs", { prompt: "open", max_tokens: 1 })).json()) as JobJson;
     expect(job.urls.events).toBe(`/v1/jobs/${job.id}/events`);
-    key = (await (await api.post("/v1/admin/keys", { name: "app" }, bearer(ADMIN_KEY))).json()).key;
-    otherKey = (await (await api.post("/v1/admin/keys", { name: "other" }, bearer(ADMIN_KEY))).json()).key;
+    key = (await issueApiKey(api, ADMIN_KEY, "app")).key;
+    otherKey = (await issueApiKey(api, ADMIN_KEY, "other")).key;
   });
 
   it("sign urls.events in every job answer to a key holder, never urls.self", async () => {
