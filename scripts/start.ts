@@ -4,18 +4,24 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { startApi } from "../api/api-runtime.ts";
 import { checkAuthBeforeStart } from "../api/auth/auth-policy.ts";
-import { loadConfig } from "../shared/config.ts";
+import { exitOnStartupFailure, loadConfigOrExit } from "../shared/startup-failure.ts";
 import { createLogger } from "../shared/logger.ts";
 import { startWorker } from "../worker/worker-runtime.ts";
 import { ensureLocalRedis, type LocalRedis } from "./local-redis.ts";
 import { readyBanner } from "./ready-banner.ts";
 import { buildModelFolder } from "./model-builder/write-model-folder.ts";
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid });
 // Refuse an API open to the network before building a model or starting anything (startApi
 // checks again and logs whether requests may go without a key).
-const authPolicy = checkAuthBeforeStart(config);
+const authPolicy = (() => {
+  try {
+    return checkAuthBeforeStart(config);
+  } catch (error) {
+    exitOnStartupFailure(error, config);
+  }
+})();
 
 const defaultModel = config.models[0];
 if (!config.modelsConfigured && !existsSync(join(defaultModel.path, "config.json"))) {
