@@ -25,7 +25,12 @@ function http(method: string, url: string, headers: Record<string, string> = {},
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), wireBytes: res.socket?.bytesRead ?? NaN }),
       );
     });
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed while idle (its keep-alive timeout passes easily on
+      // a loaded machine): the request never reached it, so send it again (Node's documented fix).
+      if (req.reusedSocket && error.code === "ECONNRESET") http(method, url, headers, body, agent).then(resolve, reject);
+      else reject(error);
+    });
     req.end(payload);
   });
 }
