@@ -37,7 +37,9 @@ export async function respondWithJob(c: Context<AppEnv>, row: JobRow, status: 20
   const position =
     row.status === "queued" && view.delivery ? await view.delivery.queuePosition(row.id, row.model).catch(() => null) : null;
   const showsPosition = !view.fields || view.fields.includes("queue_position");
-  const variant = [fieldsVariant(view.fields), showsPosition && position !== null ? `p${position}` : "", streamTokenVariant(view.stream)]
+  // The token only matters where `urls` is shown: sparse pollers keep their 304s.
+  const stream = !view.fields || view.fields.includes("urls") ? view.stream : undefined;
+  const variant = [fieldsVariant(view.fields), showsPosition && position !== null ? `p${position}` : "", streamTokenVariant(stream)]
     .filter(Boolean)
     .join(".");
   const etag = jobEtag(row, variant);
@@ -47,7 +49,7 @@ export async function respondWithJob(c: Context<AppEnv>, row: JobRow, status: 20
     c.header("retry-after", String(retryAfterSeconds(row.status, position, view.delivery?.completionsPerSecond() ?? 0)));
   }
   if (ifNoneMatchHits(c.req.header("if-none-match"), etag)) return c.body(null, 304);
-  return c.json(pickFields({ ...toJobObject(row, view.stream), queue_position: position }, view.fields), status);
+  return c.json(pickFields({ ...toJobObject(row, stream), queue_position: position }, view.fields), status);
 }
 
 function parseWait(value: string | undefined, maxSeconds: number): number {
