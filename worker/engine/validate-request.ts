@@ -1,7 +1,7 @@
 // Checks a request against the model before it is queued: token ids inside the vocabulary, prompt +
 // max_tokens within the context and within what the KV cache can ever hold.
 import type { ModelCard } from "../../shared/models/model-card.ts";
-import type { GenerationRequest } from "../thread/thread-messages.ts";
+import type { GenerationRequest } from "./generation.ts";
 
 export interface RequestProblem {
   code: "INVALID_TOKEN" | "CONTEXT_LENGTH_EXCEEDED" | "ENGINE_ERROR";
