@@ -6,11 +6,12 @@ import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { GenqError } from "../../../shared/errors.ts";
 import { newJobId } from "../../../shared/ids.ts";
 import type { JobInput, JobParams } from "../../../shared/jobs.ts";
+import { contextOverflow } from "../../../shared/models/context-check.ts";
 import { ModelFolderError } from "../../../shared/models/model-card.ts";
 import type { JobRow } from "../../../shared/store/schema/jobs.ts";
 import { checkWebhookUrl } from "../../../shared/webhooks/webhook-url-check.ts";
 import { readJsonBody } from "../../middleware/json-body.ts";
-import { createJobRequest, type CreateJobRequest } from "./create-job-request.ts";
+import { createJobRequestSchema, type CreateJobRequest } from "./create-job-request.ts";
 import { jobEtag, toJobObject } from "./job-object.ts";
 import { SubmitLimits } from "./submit-limits.ts";
 import { validationError } from "./validation-problems.ts";
@@ -20,6 +21,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 export function createJobHandler(deps: AppDeps) {
   const { limits, now } = deps;
   const submitLimits = new SubmitLimits(deps);
+  const createJobRequest = createJobRequestSchema(limits);
   return async (c: Context<AppEnv>) => {
     const tenantId = c.get("tenantId");
     await submitLimits.takeSubmitToken(tenantId);
@@ -33,7 +35,6 @@ export function createJobHandler(deps: AppDeps) {
     const body = parsed.data;
     // SSRF rules that need no DNS (scheme, credentials, literal IPs) refuse at submit.
     if (body.webhook) checkWebhookUrl(body.webhook.url, deps.webhookPolicy);
-    submitLimits.checkPromptSize(body);
     const requestHash = createHash("sha256").update(JSON.stringify(raw)).digest("base64url");
 
     if (idempotencyKey) {
@@ -47,12 +48,8 @@ export function createJobHandler(deps: AppDeps) {
     if (!card) throw new GenqError("UNKNOWN_MODEL", `model "${modelName}" is not served here; known: ${[...deps.models.keys()].join(", ")}`);
     const input: JobInput = body.prompt !== undefined ? { prompt: body.prompt } : { messages: body.messages! };
     const promptTokens = countPromptTokens(card, input);
-    if (promptTokens + body.max_tokens > card.contextLength) {
-      throw new GenqError(
-        "CONTEXT_LENGTH_EXCEEDED",
-        `prompt (${promptTokens} tokens) + max_tokens (${body.max_tokens}) exceeds the model's context of ${card.contextLength} tokens`,
-      );
-    }
+    const overflow = contextOverflow(card, promptTokens, body.max_tokens);
+    if (overflow) throw new GenqError("CONTEXT_LENGTH_EXCEEDED", overflow);
     submitLimits.checkMaxTokens(body);
 
     const id = newJobId();

@@ -1,6 +1,7 @@
 // Per-tenant fair use on POST /v1/jobs: the submit rate (Redis token bucket, checked before the
-// body is even read), and per-request size limits. The queued-or-running cap is enforced by the
-// atomic count-and-insert of the store's jobs.admit(); its refusal is built here.
+// body is even read) and the server's max_tokens cap (checked after the more specific context
+// check). Prompt sizes are bounds of the request schema; the queued-or-running cap is the
+// store's atomic jobs.admit(); its refusal is built here.
 import type { AppDeps } from "../../app-deps.ts";
 import { GenqError } from "../../../shared/errors.ts";
 import type { CreateJobRequest } from "./create-job-request.ts";
@@ -29,14 +30,6 @@ export class SubmitLimits {
     if (!result.allowed) {
       const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
       throw new GenqError("RATE_LIMITED", `too many submits; retry in ${seconds} s`, { retryAfterSeconds: seconds });
-    }
-  }
-
-  /** Before tokenizing: the prompt (or all message contents together) within GENQ_MAX_PROMPT_CHARS. */
-  checkPromptSize(body: CreateJobRequest): void {
-    const chars = body.prompt?.length ?? (body.messages ?? []).reduce((sum, m) => sum + m.content.length, 0);
-    if (chars > this.limits.maxPromptChars) {
-      throw tooLarge(body.prompt !== undefined ? "prompt" : "messages", `must be at most ${this.limits.maxPromptChars} characters on this server`);
     }
   }
 
