@@ -95,7 +95,7 @@ export class JobStreamPublisher {
 }
 
 /** Fields of a stream entry ([k, v, k, v]) describe a terminal status event. */
-export function isTerminalEntry(fields: string[]): boolean {
+function isTerminalEntry(fields: string[]): boolean {
   const type = fields[fields.indexOf("type") + 1];
   if (type !== "status") return false;
   try {

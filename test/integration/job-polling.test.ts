@@ -2,7 +2,7 @@
 // woken by the job's completion (not by their timeout), 1,000 waiters on one process, ETag/304
 // per `fields` variant, queue position with Retry-After, and compression of large answers. Rows
 // are finished through the job lifecycle, as the worker does. Wake-up latency and idle CPU are
-// measured by `npm run bench -- delivery`, not asserted here.
+// measured by `npx tsx scripts/bench/delivery.ts`, not asserted here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { Queue } from "bullmq";

@@ -2,6 +2,7 @@
 // for streaming (deltas). The main thread never blocks on the model.
 import type { GenerationErrorCode } from "../../shared/errors.ts";
 import type { FinishReason, GenerationRequest } from "../engine/generation.ts";
+import type { InferenceClient } from "../thread/inference-client.ts";
 import type { FromThreadMessage } from "../thread/thread-messages.ts";
 
 export type GenerationOutcome =
@@ -12,12 +13,8 @@ export interface GenerationListeners {
   onDelta?: (text: string, tokens: number) => void;
 }
 
-/** What InferenceJobs needs from the thread client (InferenceClient implements it). */
-export interface InferencePort {
-  submit(request: GenerationRequest): void;
-  cancel(id: string): void;
-  subscribe(listener: (message: FromThreadMessage) => void): () => void;
-}
+/** What InferenceJobs uses of the thread client. */
+type InferenceThread = Pick<InferenceClient, "submit" | "cancel" | "subscribe">;
 
 interface Pending extends GenerationListeners {
   resolve: (outcome: GenerationOutcome) => void;
@@ -27,7 +24,7 @@ export class InferenceJobs {
   private readonly pending = new Map<string, Pending>();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly inference: InferencePort) {
+  constructor(private readonly inference: InferenceThread) {
     this.unsubscribe = inference.subscribe((message) => this.onMessage(message));
   }
 
