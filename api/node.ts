@@ -1,7 +1,7 @@
 // API process entry (`npm run api`): reads config once, serves, stops on signals.
 import { createLogger } from "../shared/logger.ts";
 import { exitOnStartupFailure, loadConfigOrExit } from "../shared/startup-failure.ts";
-import { startApi } from "./api-runtime.ts";
+import { startApi } from "./node-api.ts";
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, { process: "api", pid: process.pid });

@@ -2,7 +2,7 @@
 // tiny model if absent, finds or launches Redis, runs the API and one worker in this process.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { startApi } from "../api/api-runtime.ts";
+import { startApi } from "../api/node-api.ts";
 import { checkAuthBeforeStart } from "../api/auth/auth-policy.ts";
 import { exitOnStartupFailure, loadConfigOrExit } from "../shared/startup-failure.ts";
 import { createLogger } from "../shared/logger.ts";
@@ -15,13 +15,7 @@ const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid });
 // Refuse an API open to the network before building a model or starting anything (startApi
 // checks again and logs whether requests may go without a key).
-const authPolicy = (() => {
-  try {
-    return checkAuthBeforeStart(config);
-  } catch (error) {
-    exitOnStartupFailure(error, config);
-  }
-})();
+const authPolicy = await checkAuthBeforeStart(config).catch((error: unknown) => exitOnStartupFailure(error, config));
 
 const defaultModel = config.models[0];
 if (!config.modelsConfigured && !existsSync(join(defaultModel.path, "config.json"))) {

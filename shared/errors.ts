@@ -159,6 +159,9 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** The codes a generation fails with inside a worker (engine, thread, queue); a subset, so job rows stay in the union. */
+export type GenerationErrorCode = Extract<ErrorCode, "INVALID_TOKEN" | "CONTEXT_LENGTH_EXCEEDED" | "ENGINE_ERROR" | "UNKNOWN_MODEL">;
+
 export function httpStatusFor(code: ErrorCode): number {
   return ERROR_CODES[code].status;
 }

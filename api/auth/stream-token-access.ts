@@ -3,11 +3,11 @@
 // leaked URL can never list, submit, cancel or read another job.
 import { GenqError } from "../../shared/errors.ts";
 import type { StreamTokenClaims } from "../../shared/auth/stream-token.ts";
-import type { AuthDeps } from "../app-deps.ts";
+import type { AuthSettings } from "../app-deps.ts";
 
 const JOB_READ_PATH = /^\/v1\/jobs\/([^/]{1,64})(?:\/events)?\/?$/;
 
-export function streamTokenAccess(auth: AuthDeps, method: string, path: string, token: string, nowMs: number): StreamTokenClaims {
+export function streamTokenAccess(auth: AuthSettings, method: string, path: string, token: string, nowMs: number): StreamTokenClaims {
   const route = method === "GET" || method === "HEAD" ? JOB_READ_PATH.exec(path) : null;
   if (!auth.streamTokens || !route) {
     throw new GenqError("UNAUTHORIZED", "a stream token is accepted only on GET /v1/jobs/:id and GET /v1/jobs/:id/events; send an API key as Authorization: Bearer <key>");

@@ -3,18 +3,19 @@
 // 401 (no oracle for which keys exist).
 import type { MiddlewareHandler } from "hono";
 import { apiKeyPrefix } from "../../shared/auth/api-key-secret.ts";
-import { OPEN_TENANT } from "../../shared/db/api-key-store.ts";
 import { GenqError } from "../../shared/errors.ts";
-import type { Logger } from "../../shared/logger.ts";
-import type { AuthDeps } from "../app-deps.ts";
-import type { AppEnv } from "../app-env.ts";
+import { verifyApiKey } from "../../shared/auth/api-keys.ts";
+import type { AppDeps, AppEnv } from "../app-deps.ts";
+import { OPEN_TENANT } from "../../shared/store/schema/jobs.ts";
 import { streamTokenAccess } from "../auth/stream-token-access.ts";
 import { bearerToken } from "./bearer-token.ts";
 
-export function authenticate(auth: AuthDeps, logger: Logger, now: () => number = Date.now): MiddlewareHandler<AppEnv> {
+export function authenticate(deps: Pick<AppDeps, "auth" | "store" | "logger" | "now">): MiddlewareHandler<AppEnv> {
+  const { auth, logger } = deps;
+  const keys = deps.store.apiKeys;
   return async (c, next) => {
     c.set("streamToken", null);
-    if (auth.open === "always" || (auth.open === "until-first-key" && auth.keys.count() === 0)) {
+    if (auth.open === "always" || (auth.open === "until-first-key" && (await keys.count()) === 0)) {
       c.set("tenantId", OPEN_TENANT);
       c.set("apiKeyId", null);
       return next();
@@ -26,7 +27,7 @@ export function authenticate(auth: AuthDeps, logger: Logger, now: () => number =
       // involved, so any origin may read what the token already grants.
       c.header("access-control-allow-origin", "*");
       c.header("access-control-expose-headers", "etag, retry-after");
-      const claims = streamTokenAccess(auth, c.req.method, c.req.path, streamToken, now());
+      const claims = streamTokenAccess(auth, c.req.method, c.req.path, streamToken, deps.now());
       c.set("tenantId", claims.tenantId);
       c.set("apiKeyId", null);
       c.set("streamToken", { token: streamToken, expiresAtMs: claims.expiresAtMs });
@@ -34,7 +35,7 @@ export function authenticate(auth: AuthDeps, logger: Logger, now: () => number =
     }
     const token = bearerToken(header);
     if (!token) throw new GenqError("UNAUTHORIZED", "send an API key as Authorization: Bearer <key>");
-    const result = auth.keys.verify(token);
+    const result = await verifyApiKey(keys, token);
     if (!result.ok) {
       // Only the public prefix is logged; the secret half never reaches a log line.
       logger.info("api key rejected", { reason: result.reason, keyPrefix: apiKeyPrefix(token) ?? null, path: c.req.path });

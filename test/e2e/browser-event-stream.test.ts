@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventSource } from "eventsource";
 import type { Browser } from "playwright-core";
-import { startApi, type ApiHandle } from "../../api/api-runtime.ts";
+import { startApi, type ApiHandle } from "../../api/node-api.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { startWorker, type WorkerHandle } from "../../worker/worker-runtime.ts";
 import { launchChromium } from "../harness/chromium.ts";

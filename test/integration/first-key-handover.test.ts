@@ -1,8 +1,7 @@
 // Who owns the jobs submitted before the first API key: the first key's tenant inherits them (with
 // their Idempotency-Keys and webhook secret), and the admin API can move a tenant's jobs later.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../shared/db/client.ts";
-import { WebhookSecretStore } from "../../shared/db/webhook-secret-store.ts";
+import { openStore } from "../../shared/store/open-store.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type JobJson, type TestApi } from "../harness/test-api.ts";
 import { expectProblem } from "../harness/expect-problem.ts";
@@ -51,11 +50,11 @@ describe("the first key", () => {
     const replay = await api.post("/v1/jobs", { prompt: "one", max_tokens: 1 }, { ...bearer(first.key), "idempotency-key": "open-one" });
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect((await replay.json()).id).toBe(open[0]);
-    const db = openDatabase(env.config.databasePath);
+    const store = openStore(env.config);
     try {
-      expect(new WebhookSecretStore(db, { graceMs: 60_000 }).signingSecrets(first.tenant)[0]).toBe(openSecret);
+      expect((await store.webhookSecrets.signingSecrets(first.tenant, Date.now()))[0]).toBe(openSecret);
     } finally {
-      db.$client.close();
+      await store.close();
     }
   });
 });

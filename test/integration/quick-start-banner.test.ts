@@ -5,8 +5,8 @@ import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../shared/db/client.ts";
-import { ApiKeyStore } from "../../shared/db/api-key-store.ts";
+import { issueApiKey } from "../../shared/auth/api-keys.ts";
+import { openStore } from "../../shared/store/open-store.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -52,9 +52,9 @@ describe("npm start's ready line", () => {
       expect(await runPrinted(curl)).toBe("202");
     });
 
-    const db = openDatabase(env.config.databasePath);
-    const { key } = new ApiKeyStore(db).create({ name: "banner test" });
-    db.$client.close();
+    const store = openStore(env.config);
+    const { key } = await issueApiKey(store.apiKeys, { name: "banner test" });
+    await store.close();
 
     await withServer(async (banner) => {
       const curl = banner.find((l) => l.startsWith("  try: "))!.slice(7);

@@ -2,9 +2,8 @@
 // its webhook deliveries) of one tenant to another, e.g. the keyless tenant's ("") to a key's.
 import { Hono } from "hono";
 import { z } from "zod";
-import { TENANT_PATTERN } from "../../../shared/db/api-key-store.ts";
-import type { AppDeps, ApiLimits } from "../../app-deps.ts";
-import type { AppEnv } from "../../app-env.ts";
+import { TENANT_PATTERN } from "../../../shared/auth/api-keys.ts";
+import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { readJsonBody } from "../../middleware/json-body.ts";
 import { validationError } from "../jobs/validation-problems.ts";
 
@@ -17,12 +16,13 @@ const reassignRequest = z
   })
   .refine((body) => body.from !== body.to, { message: "from and to must differ", path: ["to"] });
 
-export function adminTenantsRoutes(deps: AppDeps, limits: ApiLimits): Hono<AppEnv> {
+export function adminTenantsRoutes(deps: AppDeps): Hono<AppEnv> {
+  const { limits } = deps;
   return new Hono<AppEnv>().post("/reassign", async (c) => {
     const parsed = reassignRequest.safeParse(await readJsonBody(c, limits.maxBodyBytes, limits.maxJsonDepth));
     if (!parsed.success) throw validationError(parsed.error);
     const { from, to } = parsed.data;
-    const moved = deps.auth.tenants.reassign(from, to);
+    const moved = await deps.store.tenants.reassign(from, to);
     deps.logger.info("tenant reassigned", { from, to, ...moved });
     return c.json({ object: "tenant_reassignment", from, to, jobs: moved.jobs, webhook_deliveries: moved.webhookDeliveries });
   });

@@ -1,7 +1,6 @@
 // The public job object (DESIGN "Job object") as the API answers it, and its ETag. The shape is
 // built in shared/job-summary.ts so webhooks and SSE announce exactly the same object.
-import type { JobRow } from "../../../shared/db/schema/jobs.ts";
-import { TERMINAL_STATUSES } from "../../../shared/db/schema/jobs.ts";
+import type { JobRow } from "../../../shared/store/schema/jobs.ts";
 import { jobSummary, type JobSummary } from "../../../shared/job-summary.ts";
 import type { IssuedStreamToken } from "./stream-url.ts";
 
@@ -15,10 +14,6 @@ export function toJobObject(row: JobRow, stream?: IssuedStreamToken): JobObject 
   const job = jobSummary(row);
   if (stream) job.urls.events += `?token=${stream.token}`;
   return job;
-}
-
-export function isTerminalRow(row: JobRow): boolean {
-  return TERMINAL_STATUSES.includes(row.status);
 }
 
 /** Changes whenever the row changes (version) and differs per representation variant. */

@@ -1,8 +1,7 @@
 // The `?token=` on job answers' `urls.events`: minted for callers that used an API key, echoed
 // (never extended) for callers that came with a token, absent when the API runs without keys.
 import type { Context } from "hono";
-import type { AppDeps } from "../../app-deps.ts";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppDeps, AppEnv } from "../../app-deps.ts";
 
 export interface IssuedStreamToken {
   token: string;
@@ -13,7 +12,7 @@ export function streamTokenFor(c: Context<AppEnv>, deps: AppDeps, jobId: string)
   const presented = c.get("streamToken");
   if (presented) return presented;
   if (!c.get("apiKeyId") || !deps.auth.streamTokens) return undefined;
-  return deps.auth.streamTokens.mint(jobId, c.get("tenantId"), (deps.now ?? Date.now)());
+  return deps.auth.streamTokens.mint(jobId, c.get("tenantId"), deps.now());
 }
 
 /** ETag part: answers carrying different tokens must not share an ETag. */

@@ -2,7 +2,7 @@
 // ERROR_CODES table in shared/errors.ts, so every problem+json `type` link resolves on genq itself.
 import { Hono } from "hono";
 import { ERROR_CODES, GenqError, problemSlug, type ErrorCode, type ErrorCodeInfo } from "../../../shared/errors.ts";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppEnv } from "../../app-deps.ts";
 
 const CODES = Object.keys(ERROR_CODES) as ErrorCode[];
 const BY_SLUG = new Map(CODES.map((code) => [problemSlug(code), code]));

@@ -3,13 +3,15 @@
 // refusal fails at once; anything else retries on the schedule (Retry-After honoured) by
 // throwing RetryLaterError, which the worker's backoff strategy turns into BullMQ's delay.
 import type { Job } from "bullmq";
-import type { WebhookDeliveryStore, AttemptResult } from "../../shared/db/webhook-delivery-store.ts";
-import type { WebhookSecretStore } from "../../shared/db/webhook-secret-store.ts";
+import type { AttemptResult, WebhookDeliveryStore } from "../../shared/store/webhook-delivery-store.ts";
+import type { WebhookSecretStore } from "../../shared/store/webhook-secret-store.ts";
 import type { Logger } from "../../shared/logger.ts";
-import type { WebhookJobPayload } from "../../shared/queue/webhook-queue.ts";
+import type { JobStore } from "../../shared/store/job-store.ts";
+import { isTerminalStatus } from "../../shared/store/schema/jobs.ts";
+import type { WebhookJobPayload } from "../../shared/webhooks/webhook-queue.ts";
 import { nextRetry } from "../../shared/webhooks/retry-schedule.ts";
 import { signWebhook } from "../../shared/webhooks/webhook-signer.ts";
-import type { WebhookSender } from "../webhooks/webhook-sender.ts";
+import type { WebhookSender } from "./webhook-sender.ts";
 
 export interface WebhookDeliveryProcessorDeps {
   deliveries: WebhookDeliveryStore;
@@ -19,8 +21,8 @@ export interface WebhookDeliveryProcessorDeps {
   scheduleMs: number[];
   /** +/- fraction applied to each delay (GENQ_WEBHOOK_RETRY_JITTER). */
   jitter: number;
-  /** Whether the job's row is terminal: a failed `job.started` is then not retried. */
-  jobIsTerminal: (jobId: string) => boolean;
+  /** Job rows: a failed `job.started` is not retried once its job is terminal. */
+  jobs: Pick<JobStore, "get">;
   logger: Logger;
   now?: () => number;
 }
@@ -44,54 +46,56 @@ export function webhookBackoff(_attemptsMade: number, _type?: string, error?: Er
 
 const MOOT_STARTED = "not retried: the job already finished, so job.started is no longer news";
 
-function startedIsMoot(deps: WebhookDeliveryProcessorDeps, delivery: { event: string; jobId: string }): boolean {
-  return delivery.event === "job.started" && deps.jobIsTerminal(delivery.jobId);
+async function startedIsMoot(deps: WebhookDeliveryProcessorDeps, delivery: { event: string; jobId: string }): Promise<boolean> {
+  if (delivery.event !== "job.started") return false;
+  const row = await deps.jobs.get(delivery.jobId);
+  return row !== undefined && isTerminalStatus(row.status);
 }
 
 export function createWebhookDeliveryProcessor(deps: WebhookDeliveryProcessorDeps) {
   const now = deps.now ?? Date.now;
   return async (job: Job<WebhookJobPayload>): Promise<string> => {
     // A retry of job.started after the job finished would only arrive after its terminal event.
-    const queued = deps.deliveries.get(job.data.deliveryId);
-    if (queued && queued.roundAttempts > 0 && startedIsMoot(deps, queued)) {
-      deps.deliveries.abandon(queued.id, MOOT_STARTED, now());
+    const queued = await deps.deliveries.get(job.data.deliveryId);
+    if (queued && queued.roundAttempts > 0 && (await startedIsMoot(deps, queued))) {
+      await deps.deliveries.abandon(queued.id, MOOT_STARTED, now());
       return "superseded";
     }
-    const begun = deps.deliveries.beginAttempt(job.data.deliveryId, now());
+    const begun = await deps.deliveries.beginAttempt(job.data.deliveryId, now());
     if (!begun) return "not-pending";
     const { attemptId, delivery } = begun;
-    const headers = signWebhook(delivery.id, new Date(now()), delivery.payload, deps.secrets.signingSecrets(delivery.tenantId, now()));
+    const headers = signWebhook(delivery.id, new Date(now()), delivery.payload, await deps.secrets.signingSecrets(delivery.tenantId, now()));
     const sent = await deps.sender.send(delivery.url, { ...headers }, delivery.payload);
     const base = { statusCode: sent.statusCode, latencyMs: sent.latencyMs, error: sent.error };
-    const record = (result: Omit<AttemptResult, keyof typeof base>) => deps.deliveries.finishAttempt(delivery.id, attemptId, { ...base, ...result }, now());
+    const record = async (result: Omit<AttemptResult, keyof typeof base>) => deps.deliveries.finishAttempt(delivery.id, attemptId, { ...base, ...result }, now());
 
     if (sent.statusCode !== null && sent.statusCode >= 200 && sent.statusCode < 300) {
-      record({ outcome: "succeeded", status: "delivered", nextAttemptAt: null });
+      await record({ outcome: "succeeded", status: "delivered", nextAttemptAt: null });
       return "delivered";
     }
     if (sent.statusCode === 410) {
-      record({ outcome: "disabled", status: "disabled", nextAttemptAt: null });
+      await record({ outcome: "disabled", status: "disabled", nextAttemptAt: null });
       deps.logger.info("webhook receiver answered 410 Gone; no more attempts for this job", { deliveryId: delivery.id });
       return "disabled";
     }
     if (sent.refused) {
-      record({ outcome: "rejected", status: "failed", nextAttemptAt: null });
+      await record({ outcome: "rejected", status: "failed", nextAttemptAt: null });
       deps.logger.warn("webhook refused by the SSRF guard", { deliveryId: delivery.id, error: sent.error });
       return "rejected";
     }
-    if (startedIsMoot(deps, delivery)) {
+    if (await startedIsMoot(deps, delivery)) {
       const error = `${sent.error ?? `HTTP ${sent.statusCode}`}; ${MOOT_STARTED}`;
-      deps.deliveries.finishAttempt(delivery.id, attemptId, { ...base, error, outcome: "failed", status: "failed", nextAttemptAt: null }, now());
+      await deps.deliveries.finishAttempt(delivery.id, attemptId, { ...base, error, outcome: "failed", status: "failed", nextAttemptAt: null }, now());
       return "superseded";
     }
     const decision = nextRetry(deps.scheduleMs, delivery.roundAttempts, deps.jitter, sent.retryAfterMs);
     if (!decision.retry) {
-      record({ outcome: "failed", status: "failed", nextAttemptAt: null });
+      await record({ outcome: "failed", status: "failed", nextAttemptAt: null });
       deps.logger.warn("webhook delivery gave up", { deliveryId: delivery.id, attempts: delivery.attempts, error: sent.error });
       return "failed";
     }
     // False: a newer attempt wrote this one off (this worker had stalled); it owns the retries.
-    if (!record({ outcome: "retrying", status: "pending", nextAttemptAt: now() + decision.delayMs })) return "superseded";
+    if (!(await record({ outcome: "retrying", status: "pending", nextAttemptAt: now() + decision.delayMs }))) return "superseded";
     throw new RetryLaterError(sent.error ?? "delivery failed", decision.delayMs);
   };
 }

@@ -1,17 +1,11 @@
-// Moves everything a tenant owns (jobs, their webhook deliveries, its own webhook secrets) to
-// another tenant in one transaction. Used when the first API key inherits the keyless tenant's
-// jobs, and by the admin API (`POST /v1/admin/tenants/reassign`).
+// TenantStore on SQLite: one transaction moves a tenant's jobs, deliveries and secrets. Also run
+// inside the API-key insert, so the first key takes over the keyless tenant atomically.
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
-import type { GenqDatabase } from "./client.ts";
-import { jobs } from "./schema/jobs.ts";
-import { webhookDeliveries } from "./schema/webhook-deliveries.ts";
-import { webhookSecrets } from "./schema/webhook-secrets.ts";
-
-export interface TenantReassignment {
-  jobs: number;
-  webhookDeliveries: number;
-  webhookSecrets: number;
-}
+import { jobs } from "../schema/jobs.ts";
+import { webhookDeliveries } from "../schema/webhook-deliveries.ts";
+import { webhookSecrets } from "../schema/webhook-secrets.ts";
+import type { TenantReassignment, TenantStore } from "../tenant-store.ts";
+import type { GenqDatabase } from "./sqlite-database.ts";
 
 type Tx = Parameters<Parameters<GenqDatabase["transaction"]>[0]>[0];
 
@@ -48,4 +42,12 @@ export function reassignTenant(db: GenqDatabase | Tx, from: string, to: string):
     return { jobs: movedJobs, webhookDeliveries: movedDeliveries, webhookSecrets: movedSecrets };
   };
   return "$client" in db ? db.transaction(run, { behavior: "immediate" }) : run(db);
+}
+
+export class SqliteTenantStore implements TenantStore {
+  constructor(private readonly db: GenqDatabase) {}
+
+  async reassign(from: string, to: string): Promise<TenantReassignment> {
+    return reassignTenant(this.db, from, to);
+  }
 }
