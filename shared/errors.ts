@@ -9,6 +9,7 @@ export type ErrorCode =
   | "UNKNOWN_MODEL"
   | "CONTEXT_LENGTH_EXCEEDED"
   | "INVALID_TOKEN"
+  | "UNSUPPORTED_SCHEMA"
   | "JOB_NOT_FOUND"
   | "API_KEY_NOT_FOUND"
   | "JOB_NOT_CANCELABLE"
@@ -33,6 +34,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case "UNKNOWN_MODEL":
     case "CONTEXT_LENGTH_EXCEEDED":
     case "INVALID_TOKEN":
+    case "UNSUPPORTED_SCHEMA":
     case "WEBHOOK_URL_REJECTED":
       return 400;
     case "UNAUTHORIZED":

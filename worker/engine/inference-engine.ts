@@ -6,6 +6,7 @@ import type { KvCache } from "../model/kv-cache.ts";
 import type { FromThreadMessage, GenerationRequest } from "../thread/thread-messages.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
 import { packLanes, type DecodeLane } from "./decode-lanes.ts";
+import { JsonGrammarCache } from "../sampling/json-grammar-cache.ts";
 import { PrefillGroup } from "./prefill-group.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Sequence } from "./sequence.ts";
@@ -52,6 +53,7 @@ export class InferenceEngine {
   private steps = 0;
   private lastStepMs = 0;
   private worstTokenGapMs = 0;
+  private readonly grammars: JsonGrammarCache;
 
   constructor(
     readonly card: ModelCard,
@@ -61,6 +63,7 @@ export class InferenceEngine {
     private readonly hooks: EngineHooks = {},
   ) {
     this.scheduler = new Scheduler(options);
+    this.grammars = new JsonGrammarCache(card);
   }
 
   get hasWork(): boolean {
@@ -74,7 +77,7 @@ export class InferenceEngine {
     if (problem) return this.emit({ type: "failed", id: request.id, ...problem });
     let sequence: Sequence;
     try {
-      sequence = new Sequence(request, this.card);
+      sequence = new Sequence(request, this.card, this.grammars.masksFor(request.responseFormat));
     } catch (error) {
       return this.emit({ type: "failed", id: request.id, code: "ENGINE_ERROR", message: `invalid request: ${errorText(error)}` });
     }

@@ -70,6 +70,7 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
         stop: params.stop,
         ignoreEos: params.ignoreEos,
         priority: row.priority,
+        responseFormat: params.responseFormat,
       },
       { onDelta: (text, tokens) => deps.onDelta?.(id, text, tokens) },
     );

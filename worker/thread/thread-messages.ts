@@ -1,6 +1,7 @@
 // The message protocol between the worker's main thread (BullMQ, SQLite) and the inference
 // thread (onnxruntime sessions, scheduler). Plain structured-clone data only.
 import type { SamplingParams } from "../sampling/sampling-params.ts";
+import type { ResponseFormat } from "../../shared/structured-output/response-format.ts";
 
 export interface InferenceThreadOptions {
   /** Model name -> folder, in registration order (the first is the default). */
@@ -28,6 +29,8 @@ export interface GenerationRequest {
   ignoreEos: boolean;
   /** 0 (most urgent) .. 9; admission is by priority, then arrival order. */
   priority: number;
+  /** JSON output constrained token by token (json_object / json_schema); absent = free text. */
+  responseFormat?: ResponseFormat;
 }
 
 export type ToThreadMessage =

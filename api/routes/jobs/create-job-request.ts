@@ -2,6 +2,7 @@
 // the stored input + params. Strings must be well-formed UTF-16 without NUL characters.
 import { z } from "zod";
 import { DEFAULT_PRIORITY, PRIORITY_ALIASES } from "../../../shared/jobs.ts";
+import { responseFormatSchema } from "../../../shared/structured-output/response-format.ts";
 import { WEBHOOK_EVENTS } from "../../../shared/webhooks/webhook-events.ts";
 
 export const MAX_PROMPT_CHARS = 200_000;
@@ -49,6 +50,7 @@ export const createJobRequest = z
     seed: z.number().int().min(0).max(4_294_967_295).optional(),
     stop: z.array(cleanString(256).min(1)).max(16).optional(),
     ignore_eos: z.boolean().default(false),
+    response_format: responseFormatSchema.optional(),
     priority: priority.default(DEFAULT_PRIORITY),
     webhook: z
       .strictObject({

@@ -8,6 +8,7 @@ import { GenqError } from "../../../shared/errors.ts";
 import { newJobId } from "../../../shared/ids.ts";
 import type { JobInput, JobParams } from "../../../shared/jobs.ts";
 import { ModelFolderError } from "../../../shared/models/model-card.ts";
+import { responseFormatGrammar } from "../../../shared/structured-output/response-format.ts";
 import { readJsonBody } from "../../middleware/json-body.ts";
 import { createJobRequest, type CreateJobRequest } from "./create-job-request.ts";
 import { jobEtag, toJobObject } from "./job-object.ts";
@@ -34,6 +35,8 @@ export function createJobHandler(deps: AppDeps, limits: ApiLimits) {
     // SSRF rules that need no DNS (scheme, credentials, literal IPs) refuse at submit.
     if (body.webhook) deps.delivery?.webhooks.checkUrl(body.webhook.url);
     submitLimits.checkPromptSize(body);
+    // Compiled here only to refuse unsupported schemas (400 UNSUPPORTED_SCHEMA); workers compile again.
+    responseFormatGrammar(body.response_format);
     const requestHash = createHash("sha256").update(JSON.stringify(raw)).digest("base64url");
 
     if (idempotencyKey) {
@@ -123,5 +126,6 @@ function toParams(body: CreateJobRequest): JobParams {
     seed: body.seed,
     stop: body.stop ?? [],
     ignoreEos: body.ignore_eos,
+    ...(body.response_format && body.response_format.type !== "text" ? { responseFormat: body.response_format } : {}),
   };
 }
