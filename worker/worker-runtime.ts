@@ -8,6 +8,7 @@ import { JobStore } from "../shared/db/job-store.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
 import { JobEventBus } from "../shared/queue/job-event-bus.ts";
+import { inferenceCounters } from "../shared/metrics/inference-counters.ts";
 import { JobQueue } from "../shared/queue/job-queue.ts";
 import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
 import { createGenerateWorker } from "./queue/generate-worker.ts";
@@ -41,8 +42,12 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     maxBatch: config.maxBatch,
     maxKvTokens: config.maxKvTokens,
     prefillChunkTokens: config.prefillChunkTokens,
+    prefixCacheTokens: config.prefixCacheTokens,
   });
   const inference = new InferenceJobs(client);
+  const stopCounters = client.subscribe((m) => {
+    if (m.type === "stats") inferenceCounters.report(client, m);
+  });
   const stopCancels = events.onCancel((id) => inference.cancel(id));
 
   // Job streams (SSE) and webhooks, fed in the same flow that writes each row.
@@ -92,6 +97,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       const timedOut = await Promise.race([graceful.then(() => false), sleep(SHUTDOWN_GRACE_MS).then(() => true)]);
       if (timedOut) await Promise.all(workers.map((w) => w.close(true)));
       stopCancels();
+      stopCounters();
       inference.close();
       await client.close();
       await delivery.close();

@@ -8,6 +8,8 @@ import type { ModelCard } from "../../shared/models/model-card.ts";
 import { packLanes, type DecodeLane } from "./decode-lanes.ts";
 import { JsonGrammarCache } from "../sampling/json-grammar-cache.ts";
 import { PrefillGroup } from "./prefill-group.ts";
+import { PrefixAdmission, type PrefixCounters } from "./prefix-admission.ts";
+import { PrefixCache } from "./prefix-cache.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Sequence } from "./sequence.ts";
 import { validateRequest } from "./validate-request.ts";
@@ -19,6 +21,8 @@ export interface EngineOptions {
   maxKvTokens: number;
   /** Prompt slots (rows × columns, padding included) per prefill-chunk pass; one chunk pass per step. */
   prefillChunkTokens: number;
+  /** Prompt-prefix KV cache budget in tokens (GENQ_PREFIX_CACHE_TOKENS); 0 or absent = off. */
+  prefixCacheTokens?: number;
 }
 
 export interface EngineStats {
@@ -34,6 +38,10 @@ export interface EngineStats {
   /** Longest time between two consecutive tokens of any running sequence since the last reset. */
   worstTokenGapMs: number;
   steps: number;
+  /** Since start: prompt tokens admitted and those whose KV came from the prefix cache. */
+  counters: PrefixCounters;
+  /** Tokens held by the prefix cache now. */
+  prefixCacheTokens: number;
 }
 
 export type EngineEmit = (message: FromThreadMessage) => void;
@@ -54,6 +62,7 @@ export class InferenceEngine {
   private lastStepMs = 0;
   private worstTokenGapMs = 0;
   private readonly grammars: JsonGrammarCache;
+  private readonly prefix: PrefixAdmission;
 
   constructor(
     readonly card: ModelCard,
@@ -64,6 +73,7 @@ export class InferenceEngine {
   ) {
     this.scheduler = new Scheduler(options);
     this.grammars = new JsonGrammarCache(card);
+    this.prefix = new PrefixAdmission(new PrefixCache(lm.signature.kv, options.prefixCacheTokens ?? 0));
   }
 
   get hasWork(): boolean {
@@ -106,6 +116,8 @@ export class InferenceEngine {
       stepMs: this.lastStepMs,
       worstTokenGapMs: this.worstTokenGapMs,
       steps: this.steps,
+      counters: { ...this.prefix.counters },
+      prefixCacheTokens: this.prefix.cache.cachedTokens,
     };
   }
 
@@ -137,13 +149,15 @@ export class InferenceEngine {
   }
 
   private admitGroup(): void {
-    const sequences = this.scheduler.admit(this.runningSequences);
+    const cached = this.prefix.cache.enabled;
+    const sequences = this.scheduler.admit(this.runningSequences, cached ? (s, group) => this.prefix.pendingTokens(s, group) : undefined);
     if (sequences.length === 0) return;
     for (const sequence of sequences) {
       sequence.state = "prefilling";
       this.emit({ type: "started", id: sequence.id });
     }
-    this.group = new PrefillGroup(sequences, this.lm.emptyCache(sequences.length));
+    const start = this.prefix.startGroup(sequences);
+    this.group = new PrefillGroup(sequences, start ?? this.lm.emptyCache(sequences.length));
   }
 
   /** One token for every row of the lane: input_ids [B, 1], the lane's cache as past. */
@@ -191,6 +205,7 @@ export class InferenceEngine {
     group.commit(output.present, chunk);
     if (!chunk.final) return;
     this.group = null;
+    if (this.prefix.cache.enabled) this.prefix.storeGroup(group.sequences, group.cache);
     const nowMs = performance.now();
     group.sequences.forEach((sequence, r) => {
       if (sequence.state === "finished") return;
