@@ -60,6 +60,16 @@ describe("prefix cache", () => {
     expect(started[0]).toBe("concurrent-0");
   });
 
+  it("fp16 KV: cached blocks keep their dtype and outputs stay identical", async () => {
+    const folder = await tinyModelDir({ dtypes: ["fp16"] });
+    const plain = await startEngine(folder, { dtype: "fp16", prefillChunkTokens: 24 });
+    const expected = await runAll(plain, "fp16-off", PROMPTS.slice(3));
+    const cached = await startEngine(folder, { card: plain.card, lm: plain.lm, prefillChunkTokens: 24, prefixCacheTokens: 4096 });
+    expect(await runAll(cached, "fp16-on", PROMPTS.slice(3))).toEqual(expected);
+    expect(cached.engine.stats().counters.prefixCacheHitTokens).toBeGreaterThan(64);
+    await plain.release();
+  });
+
   it("the token budget evicts least recently used blocks", async () => {
     const on = await startEngine(off.card.path, { card: off.card, lm: off.lm, prefixCacheTokens: 64 });
     const a = promptOf(70, 400, VOCAB);

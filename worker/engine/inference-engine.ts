@@ -14,6 +14,9 @@ import { Scheduler } from "./scheduler.ts";
 import { Sequence } from "./sequence.ts";
 import { validateRequest } from "./validate-request.ts";
 
+/** Group padding rule with the prefix cache on (see Scheduler.admit): padded slots ≤ 1.25 × real tokens. */
+const CACHED_MAX_PADDED_TO_REAL = 1.25;
+
 export interface EngineOptions {
   /** Most sequences decoded together (running + prefilling). */
   maxBatch: number;
@@ -150,7 +153,9 @@ export class InferenceEngine {
 
   private admitGroup(): void {
     const cached = this.prefix.cache.enabled;
-    const sequences = this.scheduler.admit(this.runningSequences, cached ? (s, group) => this.prefix.pendingTokens(s, group) : undefined);
+    const sequences = cached
+      ? this.scheduler.admit(this.runningSequences, (s, group) => this.prefix.pendingTokens(s, group), CACHED_MAX_PADDED_TO_REAL)
+      : this.scheduler.admit(this.runningSequences);
     if (sequences.length === 0) return;
     for (const sequence of sequences) {
       sequence.state = "prefilling";

@@ -52,9 +52,11 @@ export class Scheduler {
    * Takes the next group to prefill together, strictly in queue order (no overtaking): stops at the
    * first sequence that would break the batch or KV limit, or make the group's left padding exceed
    * its real tokens (padded slots ≤ 2 × real tokens keeps padded prefill work under 2×). Prompt
-   * lengths are the tokens still to compute (`pendingOf`, default: the whole prompt).
+   * lengths are the tokens still to compute (`pendingOf`, default: the whole prompt); with prefix
+   * caching the engine passes a tighter `maxPaddedToReal`, because what is left of prompts behind a
+   * cached prefix is short and varied, and every padded slot costs as much as a real token.
    */
-  admit(admitted: readonly Sequence[], pendingOf: PendingPromptTokens = (s) => s.promptTokens): Sequence[] {
+  admit(admitted: readonly Sequence[], pendingOf: PendingPromptTokens = (s) => s.promptTokens, maxPaddedToReal = 2): Sequence[] {
     const group: Sequence[] = [];
     let count = admitted.length;
     let widest = admitted.reduce((m, s) => Math.max(m, s.reservedTokens), 0);
@@ -68,7 +70,7 @@ export class Scheduler {
       if (pending === null) break;
       const nextLongest = Math.max(longestPrompt, pending);
       const nextReal = realPromptTokens + pending;
-      if (group.length > 0 && (group.length + 1) * nextLongest > 2 * nextReal) break;
+      if (group.length > 0 && (group.length + 1) * nextLongest > maxPaddedToReal * nextReal) break;
       group.push(candidate);
       count++;
       widest = nextWidest;

@@ -1,31 +1,13 @@
 // Byte-level matcher for a prepared JSON grammar: a nondeterministic pushdown automaton whose state is
 // a list of threads (anyOf forks), each an immutable stack of frames. Gives each state a cache key,
 // whether it is done or may end at EOS, and the fewest bytes that would close it (max_tokens budget).
-import { numberCanEnd, numberKey, numberMinRest, numberNext, numberStart, type NumberState } from "./json-number.ts";
-import { noneRequiredFrom, type MatchNode, type ObjectMatchNode, type StringMatchNode } from "./json-grammar-nodes.ts";
+import { closeCost } from "./json-close-cost.ts";
+import { Phase, ESCAPES, FREE_KEY, FREE_VALUE, hexValue, isWs, MAX_WHITESPACE_RUN, UTF8_LEAD, type Frame, type MatchState } from "./json-grammar-frames.ts";
+import { numberCanEnd, numberKey, numberNext, numberStart } from "./json-number.ts";
+import { noneRequiredFrom, type MatchNode } from "./json-grammar-nodes.ts";
 import { DEAD } from "./pattern-dfa.ts";
 
-/** Whitespace bytes in one gap between tokens of JSON; bounded so output cannot idle forever. */
-export const MAX_WHITESPACE_RUN = 16;
-
-const enum_ = { Open: 0, Colon: 1, Value: 2, After: 3, Comma: 4 } as const;
-type Phase = (typeof enum_)[keyof typeof enum_];
-
-type Frame =
-  | { k: "root"; node: MatchNode; done: boolean; ws: number; parent: null }
-  | { k: "obj"; node: ObjectMatchNode; phase: Phase; idx: number; ws: number; parent: Frame }
-  /** Matching one of the schema's property keys; `parent` is the object at its key position. */
-  | { k: "key"; cands: number[]; pos: number; parent: Extract<Frame, { k: "obj" }> }
-  | { k: "arr"; node: Extract<MatchNode, { kind: "array" }>; phase: Phase; count: number; ws: number; parent: Frame }
-  /** esc: 0 none, 1 after "\", 2..5 after "\u" and (esc-2) hex digits. utf8: continuation bytes left. */
-  | { k: "str"; node: StringMatchNode; count: number; esc: number; hex: number; utf8: number; cp: number; lo: number; hi: number; dfa: number; parent: Frame }
-  | { k: "num"; node: Extract<MatchNode, { kind: "number" }>; st: NumberState; parent: Frame }
-  | { k: "lit"; node: Extract<MatchNode, { kind: "literal" }>; cands: number[]; pos: number; parent: Frame };
-
-/** One matcher state: the live threads (never empty unless dead). */
-export type MatchState = readonly Frame[];
-
-const isWs = (b: number) => b === 0x20 || b === 0x0a || b === 0x09 || b === 0x0d;
+export { MAX_WHITESPACE_RUN, type MatchState };
 
 export class JsonGrammarMatcher {
   /**
@@ -74,7 +56,7 @@ export class JsonGrammarMatcher {
   /** Fewest bytes that complete the value from here (Infinity when it cannot complete). */
   minClose(state: MatchState): number {
     let best = Infinity;
-    for (const frame of state) best = Math.min(best, this.threadClose(frame));
+    for (const frame of state) best = Math.min(best, closeCost(frame));
     return best;
   }
 
@@ -98,7 +80,7 @@ export class JsonGrammarMatcher {
         if (cands.length === 0) return [];
         const done = cands.find((c) => props[c].key.length === f.pos + 1);
         // Keys end with their closing quote, so a complete key is never a prefix of another.
-        if (done !== undefined) return [{ ...f.parent, phase: enum_.Colon, idx: done, ws: 0 }];
+        if (done !== undefined) return [{ ...f.parent, phase: Phase.Colon, idx: done, ws: 0 }];
         return [{ ...f, cands, pos: f.pos + 1 }];
       }
       case "arr":
@@ -125,9 +107,9 @@ export class JsonGrammarMatcher {
       case "anyOf":
         return node.options.flatMap((o) => this.start(o, b, parent));
       case "object":
-        return b === 0x7b ? [{ k: "obj", node, phase: enum_.Open, idx: 0, ws: 0, parent }] : [];
+        return b === 0x7b ? [{ k: "obj", node, phase: Phase.Open, idx: 0, ws: 0, parent }] : [];
       case "array":
-        return b === 0x5b ? [{ k: "arr", node, phase: enum_.Open, count: 0, ws: 0, parent }] : [];
+        return b === 0x5b ? [{ k: "arr", node, phase: Phase.Open, count: 0, ws: 0, parent }] : [];
       case "string":
         return b === 0x22 ? [{ k: "str", node, count: 0, esc: 0, hex: 0, utf8: 0, cp: 0, lo: 0, hi: 0, dfa: node.dfa?.start ?? 0, parent }] : [];
       case "number": {
@@ -152,20 +134,20 @@ export class JsonGrammarMatcher {
     const { node } = f;
     const closable = node.freeKeys || noneRequiredFrom(node.properties, f.idx);
     switch (f.phase) {
-      case enum_.Open:
+      case Phase.Open:
         if (b === 0x7d) return closable ? [f.parent] : [];
         return b === 0x22 ? this.startKey(f) : [];
-      case enum_.Comma:
+      case Phase.Comma:
         return b === 0x22 ? this.startKey(f) : [];
-      case enum_.Colon:
-        return b === 0x3a ? [{ ...f, phase: enum_.Value, ws: 0 }] : [];
-      case enum_.Value: {
+      case Phase.Colon:
+        return b === 0x3a ? [{ ...f, phase: Phase.Value, ws: 0 }] : [];
+      case Phase.Value: {
         const value = node.freeKeys ? FREE_VALUE(node) : node.properties[f.idx].value;
-        return this.start(value, b, { ...f, phase: enum_.After, idx: node.freeKeys ? 0 : f.idx + 1, ws: 0 });
+        return this.start(value, b, { ...f, phase: Phase.After, idx: node.freeKeys ? 0 : f.idx + 1, ws: 0 });
       }
-      case enum_.After:
+      case Phase.After:
         if (b === 0x7d) return closable ? [f.parent] : [];
-        if (b === 0x2c && (node.freeKeys || f.idx < node.properties.length)) return [{ ...f, phase: enum_.Comma, ws: 0 }];
+        if (b === 0x2c && (node.freeKeys || f.idx < node.properties.length)) return [{ ...f, phase: Phase.Comma, ws: 0 }];
         return [];
     }
     return [];
@@ -174,7 +156,7 @@ export class JsonGrammarMatcher {
   private startKey(f: Extract<Frame, { k: "obj" }>): Frame[] {
     const { node } = f;
     if (node.freeKeys) {
-      const parent: Frame = { ...f, phase: enum_.Colon, ws: 0 };
+      const parent: Frame = { ...f, phase: Phase.Colon, ws: 0 };
       return [{ k: "str", node: FREE_KEY, count: 0, esc: 0, hex: 0, utf8: 0, cp: 0, lo: 0, hi: 0, dfa: 0, parent }];
     }
     const cands: number[] = [];
@@ -190,14 +172,14 @@ export class JsonGrammarMatcher {
     const { node } = f;
     const roomForItem = node.maxItems === null || f.count < node.maxItems;
     switch (f.phase) {
-      case enum_.Open:
+      case Phase.Open:
         if (b === 0x5d) return node.minItems === 0 ? [f.parent] : [];
-        return roomForItem ? this.start(node.items, b, { ...f, phase: enum_.After, count: f.count + 1, ws: 0 }) : [];
-      case enum_.After:
+        return roomForItem ? this.start(node.items, b, { ...f, phase: Phase.After, count: f.count + 1, ws: 0 }) : [];
+      case Phase.After:
         if (b === 0x5d) return f.count >= node.minItems ? [f.parent] : [];
-        return b === 0x2c && roomForItem ? [{ ...f, phase: enum_.Comma, ws: 0 }] : [];
+        return b === 0x2c && roomForItem ? [{ ...f, phase: Phase.Comma, ws: 0 }] : [];
       default:
-        return this.start(node.items, b, { ...f, phase: enum_.After, count: f.count + 1, ws: 0 });
+        return this.start(node.items, b, { ...f, phase: Phase.After, count: f.count + 1, ws: 0 });
     }
   }
 
@@ -292,89 +274,4 @@ export class JsonGrammarMatcher {
     }
   }
 
-  private threadClose(top: Frame): number {
-    let total = 0;
-    for (let f: Frame | null = top; f !== null; f = f.parent) {
-      total += this.frameClose(f);
-      // A key frame's estimate already covers the rest of its object.
-      if (f.k === "key") f = f.parent;
-    }
-    return total;
-  }
-
-  private frameClose(f: Frame): number {
-    switch (f.k) {
-      case "root":
-        return f.done ? 0 : f.node.minLength;
-      case "obj": {
-        const { node } = f;
-        if (node.freeKeys) return [1, 3, 2, 1, 5][f.phase];
-        const chosen = node.properties[f.idx];
-        switch (f.phase) {
-          case enum_.Open:
-            return noneRequiredFrom(node.properties, f.idx) ? 1 : node.atKey[f.idx];
-          case enum_.Comma:
-            return node.atKey[f.idx];
-          case enum_.Colon:
-            return 1 + chosen.value.minLength + node.afterValue[f.idx + 1];
-          case enum_.Value:
-            return chosen.value.minLength + node.afterValue[f.idx + 1];
-          default:
-            return node.afterValue[f.idx];
-        }
-      }
-      case "key": {
-        const { node } = f.parent;
-        let best = Infinity;
-        for (const c of f.cands) {
-          const p = node.properties[c];
-          best = Math.min(best, p.key.length - f.pos + 1 + p.value.minLength + node.afterValue[c + 1]);
-        }
-        return best;
-      }
-      case "arr": {
-        const need = Math.max(0, f.node.minItems - f.count);
-        const item = f.node.items.minLength;
-        if (f.phase === enum_.Comma) return Math.max(need, 1) * (item + 1);
-        return need === 0 ? 1 : need * (item + 1) + (f.phase === enum_.Open ? 0 : 1);
-      }
-      case "str": {
-        const pending = f.utf8 > 0 ? f.utf8 : f.esc === 1 ? 1 : f.esc >= 2 ? 6 - f.esc : 0;
-        const inChar = pending > 0 ? 1 : 0;
-        const distance = f.node.dfa ? f.node.dfa.distance(f.dfa) : 0;
-        return pending + Math.max(0, f.node.minChars - f.count - inChar, distance - inChar) + 1;
-      }
-      case "num":
-        return numberMinRest(f.node, f.st);
-      case "lit": {
-        let best = Infinity;
-        for (const c of f.cands) best = Math.min(best, f.node.texts[c].length - f.pos);
-        return best;
-      }
-    }
-  }
-}
-
-const FREE_KEY: StringMatchNode = { kind: "string", id: -1, minLength: 2, minChars: 0, maxChars: null, dfa: null };
-/** Values of a free-keys object: the `any` node the object belongs to (prepareGrammar makes it its parent anyOf). */
-const FREE_VALUE = (node: ObjectMatchNode): MatchNode => node.anyValue!;
-const ESCAPES = new Map([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74].map((b) => [b, ({ 0x62: 8, 0x66: 12, 0x6e: 10, 0x72: 13, 0x74: 9 } as Record<number, number>)[b] ?? b]));
-/** Per lead byte 0x80..0xff: [continuation bytes, payload mask, first continuation low, high] (RFC 3629). */
-const UTF8_LEAD: Array<[number, number, number, number] | null> = Array.from({ length: 128 }, (_, i) => {
-  const b = 0x80 + i;
-  if (b >= 0xc2 && b <= 0xdf) return [1, 0x1f, 0x80, 0xbf];
-  if (b === 0xe0) return [2, 0x0f, 0xa0, 0xbf];
-  if (b === 0xed) return [2, 0x0f, 0x80, 0x9f];
-  if (b >= 0xe1 && b <= 0xef) return [2, 0x0f, 0x80, 0xbf];
-  if (b === 0xf0) return [3, 0x07, 0x90, 0xbf];
-  if (b >= 0xf1 && b <= 0xf3) return [3, 0x07, 0x80, 0xbf];
-  if (b === 0xf4) return [3, 0x07, 0x80, 0x8f];
-  return null;
-});
-
-function hexValue(b: number): number {
-  if (b >= 0x30 && b <= 0x39) return b - 0x30;
-  if (b >= 0x61 && b <= 0x66) return b - 0x57;
-  if (b >= 0x41 && b <= 0x46) return b - 0x37;
-  return -1;
 }
