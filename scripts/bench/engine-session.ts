@@ -3,7 +3,7 @@
 import { loadModelCard, type ModelCard } from "../../shared/models/model-card.ts";
 import { InferenceEngine, type EngineOptions } from "../../worker/engine/inference-engine.ts";
 import { CausalLm } from "../../worker/model/causal-lm.ts";
-import type { FromThreadMessage, GenerationRequest } from "../../worker/thread/thread-messages.ts";
+import type { GenerationEvent as FromThreadMessage, GenerationRequest } from "../../worker/engine/generation.ts";
 import { BENCH_MODEL_NAME } from "./bench-model.ts";
 
 export interface RequestOutcome {

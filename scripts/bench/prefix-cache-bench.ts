@@ -3,7 +3,7 @@
 // computed, time to finish, TTFT p50/p95, and whether greedy outputs agree. One run; ratios within it.
 import { parseArgs } from "node:util";
 import { BPE_CORPUS } from "../model-builder/bpe-corpus.ts";
-import type { GenerationRequest } from "../../worker/thread/thread-messages.ts";
+import type { GenerationRequest } from "../../worker/engine/generation.ts";
 import { ensureBenchModel } from "./bench-model.ts";
 import { loadBenchLm, runEngineSession, type SessionResult } from "./engine-session.ts";
 import { percentile } from "./percentile.ts";

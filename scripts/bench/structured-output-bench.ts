@@ -4,7 +4,7 @@
 // measured waves; ms per generated token = wall time / tokens. One run; ratios within it.
 import { parseArgs } from "node:util";
 import type { ResponseFormat } from "../../shared/structured-output/response-format.ts";
-import type { GenerationRequest } from "../../worker/thread/thread-messages.ts";
+import type { GenerationRequest } from "../../worker/engine/generation.ts";
 import { benchModelCard, benchPrompts, ensureBenchModel } from "./bench-model.ts";
 import { benchEngine, loadBenchLm, runWave } from "./engine-session.ts";
 

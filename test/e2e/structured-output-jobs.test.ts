@@ -33,7 +33,7 @@ describe("response_format on POST /v1/jobs", () => {
     const res = await stack.api.post("/v1/jobs", { prompt: "x", response_format: schemaFormat(schema) });
     const body = await expectProblem(res, 400, "UNSUPPORTED_SCHEMA");
     expect(body.detail).toContain(keyword);
-    expect(stack.api.nodeDeps.deps.store.countByStatus()).toEqual({});
+    expect(await stack.api.nodeDeps.deps.store.jobs.countByStatus()).toEqual({});
   });
 
   it("refuses a malformed response_format as VALIDATION_FAILED", async () => {

@@ -4,7 +4,7 @@
 import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResponseFormat } from "../../shared/structured-output/response-format.ts";
-import type { GenerationRequest } from "../../worker/thread/thread-messages.ts";
+import type { GenerationRequest } from "../../worker/engine/generation.ts";
 import { greedyRequest, promptOf, startEngine, type EngineRun } from "../harness/engine-runner.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";
 

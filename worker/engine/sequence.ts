@@ -5,7 +5,7 @@ import { hasAllowed, JsonConstraint, type AllowedTokens, type ConstraintStep } f
 import type { JsonGrammarMasks } from "../sampling/json-grammar-masks.ts";
 import { StopSequenceMatcher } from "../sampling/stop-sequence-matcher.ts";
 import { TokenSampler } from "../sampling/token-sampler.ts";
-import type { FinishReason, GenerationRequest } from "../thread/thread-messages.ts";
+import type { FinishReason, GenerationRequest } from "./generation.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
 
 export type SequenceState = "waiting" | "prefilling" | "running" | "finished";
