@@ -45,6 +45,7 @@ const envSchema = z.object({
   GENQ_MAX_BATCH: intInRange(1, 1024).default(16),
   GENQ_MAX_KV_TOKENS: intInRange(64, 16_777_216).default(65_536),
   GENQ_PREFILL_CHUNK_TOKENS: intInRange(16, 65_536).default(256),
+  GENQ_PREFIX_CACHE_TOKENS: intInRange(0, 16_777_216).default(4096),
   GENQ_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   GENQ_ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   GENQ_AUTH: z.enum(["on", "off"]).optional(),
@@ -98,6 +99,8 @@ export interface GenqConfig {
   maxBatch: number;
   maxKvTokens: number;
   prefillChunkTokens: number;
+  /** Prompt-prefix KV cache per model and worker, in tokens; 0 = off. */
+  prefixCacheTokens: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   adminKey: string | undefined;
   /** Undefined = automatic: open on loopback without keys, required elsewhere. */
@@ -183,6 +186,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     maxBatch: e.GENQ_MAX_BATCH,
     maxKvTokens: e.GENQ_MAX_KV_TOKENS,
     prefillChunkTokens: e.GENQ_PREFILL_CHUNK_TOKENS,
+    prefixCacheTokens: e.GENQ_PREFIX_CACHE_TOKENS,
     logLevel: e.GENQ_LOG_LEVEL,
     adminKey: e.GENQ_ADMIN_KEY,
     auth: e.GENQ_AUTH,

@@ -59,6 +59,12 @@ export const ERROR_CODES = {
     description: "The prompt tokenizes to nothing, or to token ids outside the model's vocabulary (a tokenizer that does not match the model).",
     fix: "Send a non-empty prompt; operators: check that the model folder's tokenizer belongs to its weights.",
   },
+  UNSUPPORTED_SCHEMA: {
+    status: 400,
+    title: "Unsupported JSON schema",
+    description: "`response_format.json_schema.schema` uses a keyword outside the supported subset (named in `detail`); genq never silently ignores a keyword it cannot enforce.",
+    fix: "Remove or rewrite the named keyword; the supported subset is listed in the README (Structured outputs).",
+  },
   JOB_NOT_FOUND: {
     status: 404,
     title: "Job not found",

@@ -8,6 +8,7 @@ import { newJobId } from "../../../shared/ids.ts";
 import type { JobInput, JobParams } from "../../../shared/jobs.ts";
 import { contextOverflow } from "../../../shared/models/context-check.ts";
 import { ModelFolderError } from "../../../shared/models/model-card.ts";
+import { responseFormatGrammar } from "../../../shared/structured-output/response-format.ts";
 import type { JobRow } from "../../../shared/store/schema/jobs.ts";
 import { checkWebhookUrl } from "../../../shared/webhooks/webhook-url-check.ts";
 import { readJsonBody } from "../../middleware/json-body.ts";
@@ -36,6 +37,8 @@ export function createJobHandler(deps: AppDeps) {
     const body = parsed.data;
     // SSRF rules that need no DNS (scheme, credentials, literal IPs) refuse at submit.
     if (body.webhook) checkWebhookUrl(body.webhook.url, deps.webhookPolicy);
+    // Compiled here only to refuse unsupported schemas (400 UNSUPPORTED_SCHEMA); workers compile again.
+    responseFormatGrammar(body.response_format);
     const requestHash = createHash("sha256").update(JSON.stringify(raw)).digest("base64url");
 
     if (idempotencyKey) {
@@ -119,5 +122,6 @@ function toParams(body: CreateJobRequest): JobParams {
     seed: body.seed,
     stop: body.stop ?? [],
     ignoreEos: body.ignore_eos,
+    ...(body.response_format && body.response_format.type !== "text" ? { responseFormat: body.response_format } : {}),
   };
 }
