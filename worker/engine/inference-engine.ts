@@ -134,7 +134,7 @@ export class InferenceEngine {
   }
 
   private admitGroup(): void {
-    const sequences = this.scheduler.admit(this.runningSequences);
+    const sequences = this.scheduler.admit(this.runningSequences, this.lm.feeding.maxRowsPerPass);
     if (sequences.length === 0) return;
     for (const sequence of sequences) {
       sequence.state = "prefilling";
@@ -175,7 +175,9 @@ export class InferenceEngine {
 
   /** One chunk of the group's prompts; on the final chunk, first tokens and the merge. */
   private async prefillChunk(group: PrefillGroup): Promise<void> {
-    const columns = Math.floor(this.options.prefillChunkTokens / group.rows);
+    // A graph that cannot take a multi-token chunk on a cache for this many rows gets the prompts in one pass.
+    const chunked = group.rows <= this.lm.feeding.chunkOnCacheRows;
+    const columns = chunked ? Math.floor(this.options.prefillChunkTokens / group.rows) : group.pendingColumns;
     const chunk = group.nextChunk(columns);
     let output;
     try {
@@ -195,13 +197,13 @@ export class InferenceEngine {
       sequence.lastTokenAtMs = nowMs;
       this.accept(sequence, output.lastLogits![r], nowMs);
     });
-    this.lanes = packLanes(this.lm.signature.kv, [...this.lanes, { sequences: group.sequences, cache: group.cache }]);
+    this.lanes = packLanes(this.lm.signature.kv, [...this.lanes, { sequences: group.sequences, cache: group.cache }], this.lm.feeding.maxRowsPerPass);
   }
 
   /** Re-packs the lanes that lost rows (finished or canceled); untouched lanes keep their cache. */
   private dropFinishedRunning(): void {
     if (this.lanes.every((l) => l.sequences.every((s) => s.state === "running"))) return;
-    this.lanes = packLanes(this.lm.signature.kv, this.lanes);
+    this.lanes = packLanes(this.lm.signature.kv, this.lanes, this.lm.feeding.maxRowsPerPass);
   }
 
   private accept(sequence: Sequence, logits: Float32Array, nowMs: number): void {

@@ -1,5 +1,6 @@
 // The message protocol between the worker's main thread (BullMQ, SQLite) and the inference
 // thread (onnxruntime sessions, scheduler). Plain structured-clone data only.
+import type { ModelDtype } from "../model/model-file-path.ts";
 import type { SamplingParams } from "../sampling/sampling-params.ts";
 
 export interface InferenceThreadOptions {
@@ -7,8 +8,8 @@ export interface InferenceThreadOptions {
   models: Array<{ name: string; path: string }>;
   /** "cpu" or "cuda". */
   device: "cpu" | "cuda";
-  /** ONNX file variant to load: fp32 = onnx/model.onnx, fp16 = model_fp16.onnx, q8 = model_quantized.onnx, q4 = model_q4.onnx. */
-  dtype: "fp32" | "fp16" | "q8" | "q4";
+  /** ONNX file variant to load (transformers.js names: fp32 = onnx/model.onnx, q8 = model_quantized.onnx, ...). */
+  dtype: ModelDtype;
   /** Most sequences decoded together in one forward pass (GENQ_MAX_BATCH). */
   maxBatch: number;
   /** Most tokens held in the KV cache across all running sequences. */
