@@ -3,6 +3,7 @@
 // [B, past+S] / [B, S], past_key_values.* [B, kvHeads, past, headDim] (KvCache dtype); out: logits
 // [B, K, vocab] (K = num_logits_to_keep when the graph takes it, else S) and present.* [B, kvHeads, past+S, headDim].
 import * as ort from "onnxruntime-node";
+import { runBatchSelfCheck, type SelfCheckReport } from "./batch-self-check.ts";
 import { createInferenceSession, type ExecutionDevice } from "./create-inference-session.ts";
 import { endAlignedPlan, startAlignedPlan, type FeedPlan } from "./feed-plan.ts";
 import { feedingPolicyFor, type FeedingPolicy } from "./feeding-policy.ts";
@@ -16,6 +17,8 @@ export interface CausalLmLoadOptions {
   device: ExecutionDevice;
   dtype: ModelDtype;
   intraOpThreads?: number;
+  /** Default true: run the batch self-check (batch-self-check.ts) and adopt the policy it settles on. */
+  selfCheck?: boolean;
 }
 
 export interface ForwardInput {
@@ -41,6 +44,8 @@ export interface ForwardOutput {
 export class CausalLm {
   /** Which pass shapes are safe; narrowed by the load-time self-check when needed. */
   feeding: FeedingPolicy;
+  /** What the load-time self-check found (undefined when it was skipped). */
+  selfCheck?: SelfCheckReport;
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -53,7 +58,12 @@ export class CausalLm {
     const path = modelFilePath(folder, options.dtype);
     const session = await createInferenceSession(path, options);
     try {
-      return new CausalLm(session, readModelSignature(session, config, await readGraphOpTypes(path)));
+      const lm = new CausalLm(session, readModelSignature(session, config, await readGraphOpTypes(path)));
+      if (options.selfCheck !== false) {
+        const vocabSize = typeof config.vocab_size === "number" ? config.vocab_size : 256;
+        lm.selfCheck = await runBatchSelfCheck(lm, vocabSize);
+      }
+      return lm;
     } catch (error) {
       await session.release();
       throw error;

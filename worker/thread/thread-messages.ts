@@ -39,7 +39,11 @@ export type ToThreadMessage =
 export type FinishReason = "stop" | "length" | "canceled";
 
 export type FromThreadMessage =
-  | { type: "ready"; models: Array<{ name: string; vocabSize: number; contextLength: number }> }
+  | {
+      type: "ready";
+      /** selfCheck: the load-time batch self-check's one line (the feeding mode it settled on, its cost). */
+      models: Array<{ name: string; vocabSize: number; contextLength: number; selfCheck: string }>;
+    }
   | { type: "init-failed"; message: string }
   | { type: "started"; id: string }
   /** New text for a running job (stop strings already held back). `tokens` = completion tokens so far. */
