@@ -19,6 +19,19 @@ function allocate(shape: KvShape, length: number): KvData {
   return shape.dtype === "float16" ? new Uint16Array(length) : new Float32Array(length);
 }
 
+/** Every present tensor must be `shape.dtype` [rows, kvHeads, columns, headDim]. */
+function checkPresent(shape: KvShape, rows: number, columns: number, present: ort.Tensor[]): void {
+    for (const tensor of present) {
+      const [b, h, t, d] = tensor.dims;
+      if (b !== rows || h !== shape.kvHeads || t !== columns || d !== shape.headDim || tensor.type !== shape.dtype) {
+        throw new Error(
+          `present tensor is ${tensor.type} [${tensor.dims.join(", ")}], expected ${shape.dtype} ` +
+            `[${rows}, ${shape.kvHeads}, ${columns}, ${shape.headDim}]`,
+        );
+      }
+    }
+}
+
 export class KvCache {
   private constructor(
     readonly shape: KvShape,
@@ -44,15 +57,7 @@ export class KvCache {
   static fromPresent(past: KvCache, present: ort.Tensor[], addedMask: Uint8Array, added: number): KvCache {
     const { shape, rows } = past;
     const columns = past.columns + added;
-    for (const tensor of present) {
-      const [b, h, t, d] = tensor.dims;
-      if (b !== rows || h !== shape.kvHeads || t !== columns || d !== shape.headDim || tensor.type !== shape.dtype) {
-        throw new Error(
-          `present tensor is ${tensor.type} [${tensor.dims.join(", ")}], expected ${shape.dtype} ` +
-            `[${rows}, ${shape.kvHeads}, ${columns}, ${shape.headDim}]`,
-        );
-      }
-    }
+    checkPresent(shape, rows, columns, present);
     const mask = new Uint8Array(rows * columns);
     for (let r = 0; r < rows; r++) {
       mask.set(past.mask.subarray(r * past.columns, (r + 1) * past.columns), r * columns);
@@ -69,15 +74,7 @@ export class KvCache {
   static fromPresentMasked(past: KvCache, present: ort.Tensor[], mask: Uint8Array): KvCache {
     const { shape, rows } = past;
     const columns = present[0]?.dims[2] ?? 0;
-    for (const tensor of present) {
-      const [b, h, t, d] = tensor.dims;
-      if (b !== rows || h !== shape.kvHeads || t !== columns || d !== shape.headDim || tensor.type !== shape.dtype) {
-        throw new Error(
-          `present tensor is ${tensor.type} [${tensor.dims.join(", ")}], expected ${shape.dtype} ` +
-            `[${rows}, ${shape.kvHeads}, ${columns}, ${shape.headDim}]`,
-        );
-      }
-    }
+    checkPresent(shape, rows, columns, present);
     if (mask.length !== rows * columns) throw new Error(`present mask has ${mask.length} entries, expected ${rows}×${columns}`);
     return new KvCache(shape, rows, columns, present, mask);
   }
