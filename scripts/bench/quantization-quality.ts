@@ -3,7 +3,11 @@
 // share of identical greedy tokens (16 prompts × 64; a sequence that flips once differs from there on),
 // along fp32's greedy continuations the share of equal next-token choices and the mean KL(fp32 ‖
 // variant), batch invariance, and the load self-check's cost.
+import { existsSync } from "node:fs";
+import { cp } from "node:fs/promises";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { quantizeModelFolder } from "../model-quantizer/quantize-model-folder.ts";
 import { InferenceEngine } from "../../worker/engine/inference-engine.ts";
 import { CausalLm } from "../../worker/model/causal-lm.ts";
 import type { ModelDtype } from "../../worker/model/model-file-path.ts";
@@ -56,11 +60,29 @@ async function forcedLogits(lm: CausalLm, prompts: number[][], continuations: nu
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { tokens: { type: "string", default: "64" }, dtypes: { type: "string", default: "fp16,q8,q4" } } });
+  const { values } = parseArgs({
+    options: {
+      tokens: { type: "string", default: "64" },
+      dtypes: { type: "string", default: "fp16,q8,q4" },
+      // MatMulNBits accuracy_level of q8 / q4: 0 = float32 compute; 4 = int8 activations (a separate copy).
+      "accuracy-level": { type: "string", default: "0" },
+    },
+  });
   const tokens = Number(values.tokens);
   const variants = values.dtypes.split(",") as ModelDtype[];
-  const folder = await ensureBenchModel();
-  for (const dtype of variants) await ensureBenchModel(undefined, dtype);
+  const accuracyLevel = Number(values["accuracy-level"]);
+  let folder = await ensureBenchModel();
+  if (accuracyLevel !== 0) {
+    const copy = resolve(`.tmp/bench-models/bench-acc${accuracyLevel}`);
+    if (!existsSync(copy)) {
+      await cp(folder, copy, { recursive: true, filter: (src) => !/model_(quantized|q4)\.onnx/.test(src) });
+      for (const dtype of variants) {
+        if (dtype === "q8" || dtype === "q4") await quantizeModelFolder(copy, dtype, { accuracyLevel });
+      }
+    }
+    folder = copy;
+  }
+  for (const dtype of variants) await ensureBenchModel(folder, dtype);
   const card = benchModelCard(folder);
   const prompts = benchPrompts(card, PROMPTS, 32).map((r) => r.promptIds);
 
@@ -107,7 +129,7 @@ async function main(): Promise<void> {
   }
   await fp32.release();
   console.log(
-    `\nbench model, ${PROMPTS} prompts × ${tokens} greedy tokens (one run; ratios within it)\n` +
+    `\nbench model, ${PROMPTS} prompts × ${tokens} greedy tokens, MatMulNBits accuracy_level ${accuracyLevel} (one run; ratios within it)\n` +
       "| dtype | tokens/s at 1 | tokens/s at 16 | greedy ids = fp32 | next token = fp32's (same prefix) | mean KL(fp32 ‖ dtype) | alone = batched | load self-check |\n" +
       "|---|---|---|---|---|---|---|---|\n" +
       rows.join("\n"),

@@ -5,13 +5,17 @@ import { join } from "node:path";
 import { buildByteLevelTokenizer } from "./byte-level-tokenizer.ts";
 import { hfConfigJson, hfGenerationConfigJson, llamaPreset, llamaParameterCount, type ModelPreset } from "./llama-config.ts";
 import onnxProto from "onnx-proto";
+import { dynamicQuantizeMatMuls } from "../model-quantizer/dynamic-quantize.ts";
 import { quantizeMatMuls } from "../model-quantizer/quantize-matmuls.ts";
 import { writeOnnxModel } from "../model-quantizer/onnx-model-file.ts";
 import { buildLlamaGraph, type AttentionLayout } from "./llama-graph.ts";
 import { generateLlamaWeights } from "./seeded-weights.ts";
 
-/** fp32 / fp16 are written directly; q8 / q4 are the fp32 graph through the quantizer (MatMulNBits, block 32). */
-export type ModelDtype = "fp32" | "fp16" | "q8" | "q4";
+/**
+ * fp32 / fp16 are written directly; q8 / q4 are the fp32 graph through the quantizer (MatMulNBits,
+ * block 32); int8 / uint8 stand in for dynamic quantization (per-tensor activation scales).
+ */
+export type ModelDtype = "fp32" | "fp16" | "q8" | "q4" | "int8" | "uint8";
 export type { AttentionLayout } from "./llama-graph.ts";
 
 export interface BuildModelOptions {
@@ -39,13 +43,15 @@ export interface BuildModelOptions {
 }
 
 /** transformers.js file-name suffix per dtype. */
-const DTYPE_SUFFIXES: Record<ModelDtype, string> = { fp32: "", fp16: "_fp16", q8: "_quantized", q4: "_q4" };
+const DTYPE_SUFFIXES: Record<ModelDtype, string> = { fp32: "", fp16: "_fp16", q8: "_quantized", q4: "_q4", int8: "_int8", uint8: "_uint8" };
 
 export const ONNX_FILE_NAMES: Record<ModelDtype, string> = {
   fp32: "model.onnx",
   fp16: "model_fp16.onnx",
   q8: "model_quantized.onnx",
   q4: "model_q4.onnx",
+  int8: "model_int8.onnx",
+  uint8: "model_uint8.onnx",
 };
 
 export function onnxFileName(dtype: ModelDtype, mergedDecoder = false): string {
@@ -76,7 +82,7 @@ export async function buildModelFolder(options: BuildModelOptions): Promise<void
   const positionIds = options.positionIds ?? true;
   const logitsToKeepInput = options.logitsToKeepInput ?? true;
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
-  for (const dtype of dtypes) if (!(dtype in ONNX_FILE_NAMES)) throw new Error(`unknown dtype "${dtype}" (fp32, fp16, q8, q4)`);
+  for (const dtype of dtypes) if (!(dtype in ONNX_FILE_NAMES)) throw new Error(`unknown dtype "${dtype}" (fp32, fp16, q8, q4, int8, uint8)`);
 
   const config = llamaPreset(options.preset);
   const external = options.externalData ?? llamaParameterCount(config) * 4 > EXTERNAL_DATA_AUTO_BYTES;
@@ -91,10 +97,11 @@ export async function buildModelFolder(options: BuildModelOptions): Promise<void
     const fileName = onnxFileName(dtype, options.mergedDecoder);
     const quantBits = dtype === "q8" ? 8 : dtype === "q4" ? 4 : undefined;
     const graph = buildLlamaGraph(config, weights, { dtype: dtype === "fp16" ? "fp16" : "fp32", positionIds, logitsToKeepInput, ...layout });
-    if (quantBits) {
+    if (quantBits || dtype === "int8" || dtype === "uint8") {
       // The same quantizer `npm run model:quantize` applies to any fp32 export.
       const model = onnxProto.onnx.ModelProto.decode(graph.encode().model);
-      quantizeMatMuls(model, { bits: quantBits });
+      if (quantBits) quantizeMatMuls(model, { bits: quantBits });
+      else dynamicQuantizeMatMuls(model, dtype as "int8" | "uint8");
       await writeOnnxModel(model, join(onnxDir, fileName), external ? { externalMinBytes: EXTERNAL_MIN_TENSOR_BYTES } : {});
       externalFiles[fileName] = external;
       continue;

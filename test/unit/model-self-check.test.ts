@@ -78,6 +78,21 @@ describe("load-time batch self-check", () => {
     await lm.release();
   });
 
+  it("dynamic uint8 quantization (one activation scale per batch) is caught and served one row per pass", async () => {
+    const dir = await tinyModelDir({ dtypes: ["uint8"] });
+    const run = await startEngine(dir, { dtype: "uint8" });
+    expect(run.lm.selfCheck?.tried.map((t) => t.mode)).toEqual([
+      "batched, chunked prefill",
+      "batched, prefill in one pass",
+      "one row per pass",
+    ]);
+    expect(run.lm.selfCheck?.tried[0].problem).toMatch(/logits differ from alone/);
+    const prompts = Array.from({ length: 4 }, (_, i) => promptOf(3 + 9 * i, 70 + i, 512));
+    const alone = await runAlone(run, prompts, 4);
+    expect(await runTogether(run, prompts, 4, "together")).toEqual(alone);
+    await run.release();
+  });
+
   it("a model whose single-sequence pass fails is refused with one line", async () => {
     // int32 inputs fed as int64: what genq did before it read input dtypes from the graph.
     const lm = await misreadModel({ inputIdsDtype: "int32" }, (s) => (s.inputIdsDtype = "int64"));
