@@ -59,78 +59,102 @@ async function forcedLogits(lm: CausalLm, prompts: number[][], continuations: nu
   }
 }
 
+interface Variant {
+  label: string;
+  lm: CausalLm;
+  tps1: number[];
+  tps16: number[];
+  ids?: number[][];
+  invariant: boolean;
+}
+
+/** The bench folder whose q8 / q4 use MatMulNBits accuracy_level `level` (a copy for level ≠ 0). */
+async function folderFor(level: number, dtypes: ModelDtype[]): Promise<string> {
+  const folder = await ensureBenchModel();
+  if (level === 0) {
+    for (const dtype of dtypes) await ensureBenchModel(folder, dtype);
+    return folder;
+  }
+  const copy = resolve(`.tmp/bench-models/bench-acc${level}`);
+  if (!existsSync(copy)) {
+    await cp(folder, copy, { recursive: true, filter: (src) => !/model_(quantized|q4|fp16)\.onnx/.test(src) });
+    for (const dtype of dtypes) if (dtype === "q8" || dtype === "q4") await quantizeModelFolder(copy, dtype, { accuracyLevel: level });
+  }
+  return copy;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       tokens: { type: "string", default: "64" },
       dtypes: { type: "string", default: "fp16,q8,q4" },
       // MatMulNBits accuracy_level of q8 / q4: 0 = float32 compute; 4 = int8 activations (a separate copy).
-      "accuracy-level": { type: "string", default: "0" },
+      "accuracy-levels": { type: "string", default: "0,4" },
+      rounds: { type: "string", default: "2" },
     },
   });
   const tokens = Number(values.tokens);
-  const variants = values.dtypes.split(",") as ModelDtype[];
-  const accuracyLevel = Number(values["accuracy-level"]);
-  let folder = await ensureBenchModel();
-  if (accuracyLevel !== 0) {
-    const copy = resolve(`.tmp/bench-models/bench-acc${accuracyLevel}`);
-    if (!existsSync(copy)) {
-      await cp(folder, copy, { recursive: true, filter: (src) => !/model_(quantized|q4)\.onnx/.test(src) });
-      for (const dtype of variants) {
-        if (dtype === "q8" || dtype === "q4") await quantizeModelFolder(copy, dtype, { accuracyLevel });
-      }
-    }
-    folder = copy;
-  }
-  for (const dtype of variants) await ensureBenchModel(folder, dtype);
+  const dtypes = values.dtypes.split(",") as ModelDtype[];
+  const levels = values["accuracy-levels"].split(",").map(Number);
+  const folder = await folderFor(0, dtypes);
   const card = benchModelCard(folder);
   const prompts = benchPrompts(card, PROMPTS, 32).map((r) => r.promptIds);
 
+  const load = (dir: string, dtype: ModelDtype) => CausalLm.load(dir, card.config, { device: "cpu", dtype });
+  const variants: Variant[] = [{ label: "fp32", lm: await load(folder, "fp32"), tps1: [], tps16: [], invariant: true }];
+  for (const level of levels) {
+    const dir = await folderFor(level, dtypes);
+    for (const dtype of dtypes) {
+      if (level !== 0 && dtype !== "q8" && dtype !== "q4") continue;
+      const label = dtype === "q8" || dtype === "q4" ? `${dtype} (accuracy_level ${level})` : dtype;
+      variants.push({ label, lm: await load(dir, dtype), tps1: [], tps16: [], invariant: true });
+    }
+  }
+  // Speed rounds interleave the variants, so load changes on a shared machine hit them alike.
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const v of variants) {
+      const one = await generate(v.lm, card, prompts.slice(0, 1), tokens, 1);
+      const batched = await generate(v.lm, card, prompts, tokens, 16);
+      v.tps1.push(one.tokensPerS);
+      v.tps16.push(batched.tokensPerS);
+      v.ids = batched.ids;
+      v.invariant &&= one.ids[0].join() === batched.ids[0].join();
+      console.log(`round ${round} ${v.label}: ${one.tokensPerS.toFixed(1)} / ${batched.tokensPerS.toFixed(1)} tokens/s`);
+    }
+  }
+  const reference = variants[0];
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const rows: string[] = [];
-  let reference: { ids: number[][]; tps1: number; tps16: number } | undefined;
-  const fp32 = await CausalLm.load(folder, card.config, { device: "cpu", dtype: "fp32" });
-  for (const dtype of ["fp32" as ModelDtype, ...variants]) {
-    const lm = dtype === "fp32" ? fp32 : await CausalLm.load(folder, card.config, { device: "cpu", dtype });
-    const one = await generate(lm, card, prompts.slice(0, 2), tokens, 1);
-    const batched = await generate(lm, card, prompts, tokens, 16);
-    const invariant = one.ids.every((ids, i) => ids.join() === batched.ids[i].join());
-    reference ??= { ids: batched.ids, tps1: one.tokensPerS, tps16: batched.tokensPerS };
+  for (const v of variants) {
     let same = 0;
-    batched.ids.forEach((ids, i) => ids.forEach((id, t) => (same += id === reference!.ids[i][t] ? 1 : 0)));
+    v.ids!.forEach((ids, i) => ids.forEach((id, t) => (same += id === reference.ids![i][t] ? 1 : 0)));
     let kl = 0;
     let sameNext = 0;
-    if (dtype !== "fp32") {
-      // Both models on fp32's greedy continuations, in lockstep: KL(p_fp32 ‖ p_variant) per position.
-      const fp32Steps: Float64Array[][] = [];
-      await forcedLogits(fp32, prompts, reference.ids, (step, r, logits) => ((fp32Steps[step] ??= [])[r] = logSoftmax(logits)));
-      await forcedLogits(lm, prompts, reference.ids, (step, r, logits) => {
-        const p = fp32Steps[step][r];
-        const q = logSoftmax(logits);
-        let best = 0;
-        for (let i = 0; i < p.length; i++) {
-          kl += Math.exp(p[i]) * (p[i] - q[i]);
-          if (q[i] > q[best]) best = i;
-        }
-        sameNext += best === reference!.ids[r][step] ? 1 : 0;
-      });
-      kl /= prompts.length * tokens;
-    } else {
-      sameNext = prompts.length * tokens;
-    }
+    // Both models on fp32's greedy continuations: KL(p_fp32 ‖ p_variant) and equal argmax per position.
+    const fp32Steps: Float64Array[][] = [];
+    await forcedLogits(reference.lm, prompts, reference.ids!, (step, r, logits) => ((fp32Steps[step] ??= [])[r] = logSoftmax(logits)));
+    await forcedLogits(v.lm, prompts, reference.ids!, (step, r, logits) => {
+      const p = fp32Steps[step][r];
+      const q = logSoftmax(logits);
+      let best = 0;
+      for (let i = 0; i < p.length; i++) {
+        kl += Math.exp(p[i]) * (p[i] - q[i]);
+        if (q[i] > q[best]) best = i;
+      }
+      sameNext += best === reference.ids![r][step] ? 1 : 0;
+    });
+    const positions = prompts.length * tokens;
     rows.push(
-      `| ${dtype} | ${one.tokensPerS.toFixed(1)} (${(one.tokensPerS / reference.tps1).toFixed(2)}×) | ` +
-        `${batched.tokensPerS.toFixed(1)} (${(batched.tokensPerS / reference.tps16).toFixed(2)}×) | ` +
-        `${((100 * same) / (prompts.length * tokens)).toFixed(1)} % | ${((100 * sameNext) / (prompts.length * tokens)).toFixed(1)} % | ` +
-        `${kl.toExponential(2)} | ${invariant ? "yes" : "NO"} | ` +
-        `${lm.selfCheck?.ms.toFixed(0)} ms |`,
+      `| ${v.label} | ${(mean(v.tps1) / mean(reference.tps1)).toFixed(2)}× | ${(mean(v.tps16) / mean(reference.tps16)).toFixed(2)}× | ` +
+        `${((100 * same) / positions).toFixed(1)} % | ${((100 * sameNext) / positions).toFixed(1)} % | ${(kl / positions).toExponential(1)} | ` +
+        `${v.invariant ? "yes" : "NO"} | ${v.lm.selfCheck?.ms.toFixed(0)} ms |`,
     );
-    console.log(rows.at(-1));
-    if (lm !== fp32) await lm.release();
   }
-  await fp32.release();
+  for (const v of variants) await v.lm.release();
   console.log(
-    `\nbench model, ${PROMPTS} prompts × ${tokens} greedy tokens, MatMulNBits accuracy_level ${accuracyLevel} (one run; ratios within it)\n` +
-      "| dtype | tokens/s at 1 | tokens/s at 16 | greedy ids = fp32 | next token = fp32's (same prefix) | mean KL(fp32 ‖ dtype) | alone = batched | load self-check |\n" +
+    `\nbench model, ${PROMPTS} prompts × ${tokens} greedy tokens; fp32 ${mean(reference.tps1).toFixed(1)} tokens/s at 1, ` +
+      `${mean(reference.tps16).toFixed(1)} at 16 (one run, ${values.rounds} interleaved rounds)\n` +
+      "| dtype | tokens/s at 1 vs fp32 | tokens/s at 16 vs fp32 | greedy ids = fp32 | next token = fp32's (same prefix) | mean KL(fp32 ‖ dtype) | alone = batched | load self-check |\n" +
       "|---|---|---|---|---|---|---|---|\n" +
       rows.join("\n"),
   );
