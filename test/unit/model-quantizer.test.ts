@@ -60,6 +60,18 @@ describe("model quantizer (npm run model:quantize)", () => {
     await lm.release();
   });
 
+  it("accuracy_level 4 (int8 activations per row and block) still passes the batch self-check", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "genq-quantize-"));
+    scratch.push(folder);
+    await cp(await tinyModelDir(), folder, { recursive: true });
+    for (const dtype of ["q8", "q4"] as const) {
+      await quantizeModelFolder(folder, dtype, { accuracyLevel: 4 });
+      const lm = await CausalLm.load(folder, loadModelCard("tiny", folder).config, { device: "cpu", dtype });
+      expect(lm.selfCheck?.tried).toEqual([{ mode: "batched, chunked prefill", problem: "" }]);
+      await lm.release();
+    }
+  });
+
   it("refuses a folder without an fp32 decoder in one line", async () => {
     const folder = await mkdtemp(join(tmpdir(), "genq-quantize-"));
     scratch.push(folder);
