@@ -11,7 +11,7 @@ import { quantizeModelFolder } from "../model-quantizer/quantize-model-folder.ts
 import { InferenceEngine } from "../../worker/engine/inference-engine.ts";
 import { CausalLm } from "../../worker/model/causal-lm.ts";
 import type { ModelDtype } from "../../worker/model/model-file-path.ts";
-import type { GenerationRequest } from "../../worker/thread/thread-messages.ts";
+import type { GenerationRequest } from "../../worker/engine/generation.ts";
 import { benchModelCard, benchPrompts, ensureBenchModel } from "./bench-model.ts";
 
 const PROMPTS = 16;
