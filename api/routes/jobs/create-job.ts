@@ -15,6 +15,7 @@ import { createJobRequestSchema, type CreateJobRequest } from "./create-job-requ
 import { jobEtag, toJobObject } from "./job-object.ts";
 import { SubmitLimits } from "./submit-limits.ts";
 import { validationError } from "./validation-problems.ts";
+import { streamTokenFor, streamTokenVariant } from "./stream-url.ts";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -80,19 +81,23 @@ export function createJobHandler(deps: AppDeps) {
       // The row is durable; the reconciler enqueues it once Redis answers again (invariant 2).
       deps.logger.warn("enqueue failed; the reconciler will retry", { jobId: id, error });
     }
-    c.header("etag", jobEtag(admitted.row));
     c.header("location", `/v1/jobs/${id}`);
-    return c.json(toJobObject(admitted.row), 202);
+    return answer(c, deps, admitted.row);
   };
+
+  function replay(c: Context<AppEnv>, existing: JobRow, requestHash: string) {
+    if (existing.requestHash !== requestHash) {
+      throw new GenqError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request body");
+    }
+    c.header("idempotent-replayed", "true");
+    return answer(c, deps, existing);
+  }
 }
 
-function replay(c: Context<AppEnv>, existing: JobRow, requestHash: string) {
-  if (existing.requestHash !== requestHash) {
-    throw new GenqError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request body");
-  }
-  c.header("idempotent-replayed", "true");
-  c.header("etag", jobEtag(existing));
-  return c.json(toJobObject(existing), 202);
+function answer(c: Context<AppEnv>, deps: AppDeps, row: JobRow) {
+  const stream = streamTokenFor(c, deps, row.id);
+  c.header("etag", jobEtag(row, streamTokenVariant(stream)));
+  return c.json(toJobObject(row, stream), 202);
 }
 
 function countPromptTokens(card: { promptIds: (input: JobInput) => number[] }, input: JobInput): number {
