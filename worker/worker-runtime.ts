@@ -41,6 +41,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     maxBatch: config.maxBatch,
     maxKvTokens: config.maxKvTokens,
     prefillChunkTokens: config.prefillChunkTokens,
+    priorityAgingMs: config.priorityAgingMs,
   });
   const inference = new InferenceJobs(client);
   const stopCancels = events.onCancel((id) => inference.cancel(id));

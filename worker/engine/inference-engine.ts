@@ -1,12 +1,15 @@
 // Continuous-batching engine for one model. Each step: drop finished rows, admit a prefill group when
-// none is in flight, one decode pass per lane of running rows, then at most one prefill-chunk pass; a
-// group whose prompt is done samples its first tokens and joins the lanes (decode-lanes.ts).
+// none is in flight (preempting lower-priority rows first when a more urgent one waits and the batch
+// is full: preemption.ts), one decode pass per lane of running rows, then at most one prefill-chunk
+// pass; a group whose prompt is done samples its first tokens and joins the lanes (decode-lanes.ts).
 import type { CausalLm } from "../model/causal-lm.ts";
 import type { KvCache } from "../model/kv-cache.ts";
 import type { FromThreadMessage, GenerationRequest } from "../thread/thread-messages.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
 import { packLanes, type DecodeLane } from "./decode-lanes.ts";
+import { AdmissionPolicy } from "./admission-policy.ts";
 import { PrefillGroup } from "./prefill-group.ts";
+import { preemptFor } from "./preemption.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Sequence } from "./sequence.ts";
 import { validateRequest } from "./validate-request.ts";
@@ -18,6 +21,8 @@ export interface EngineOptions {
   maxKvTokens: number;
   /** Prompt slots (rows × columns, padding included) per prefill-chunk pass; one chunk pass per step. */
   prefillChunkTokens: number;
+  /** Waiting this long raises a sequence one priority level; 0 or absent = no aging. */
+  priorityAgingMs?: number;
 }
 
 export interface EngineStats {
@@ -33,6 +38,8 @@ export interface EngineStats {
   /** Longest time between two consecutive tokens of any running sequence since the last reset. */
   worstTokenGapMs: number;
   steps: number;
+  /** Running sequences preempted (KV dropped, resumed later by recompute) since start. */
+  preemptions: number;
 }
 
 export type EngineEmit = (message: FromThreadMessage) => void;
@@ -41,6 +48,8 @@ export type EngineEmit = (message: FromThreadMessage) => void;
 export interface EngineHooks {
   /** Every sampled token, in step order; `atMs` is performance.now() when its pass finished. */
   onToken?(sequenceId: string, tokenId: number, atMs: number): void;
+  /** Wall clock (epoch ms) for aging and deadlines; default Date.now. */
+  now?(): number;
 }
 
 export class InferenceEngine {
@@ -52,6 +61,11 @@ export class InferenceEngine {
   private steps = 0;
   private lastStepMs = 0;
   private worstTokenGapMs = 0;
+  private readonly policy: AdmissionPolicy;
+  private readonly now: () => number;
+  private arrivals = 0;
+  private admissions = 0;
+  private preemptions = 0;
 
   constructor(
     readonly card: ModelCard,
@@ -60,7 +74,9 @@ export class InferenceEngine {
     private readonly emit: EngineEmit,
     private readonly hooks: EngineHooks = {},
   ) {
-    this.scheduler = new Scheduler(options);
+    this.policy = new AdmissionPolicy({ priorityAgingMs: options.priorityAgingMs ?? 0 });
+    this.scheduler = new Scheduler(options, this.policy);
+    this.now = hooks.now ?? Date.now;
   }
 
   get hasWork(): boolean {
@@ -74,10 +90,11 @@ export class InferenceEngine {
     if (problem) return this.emit({ type: "failed", id: request.id, ...problem });
     let sequence: Sequence;
     try {
-      sequence = new Sequence(request, this.card);
+      sequence = new Sequence(request, this.card, this.now());
     } catch (error) {
       return this.emit({ type: "failed", id: request.id, code: "ENGINE_ERROR", message: `invalid request: ${errorText(error)}` });
     }
+    sequence.arrival = this.arrivals++;
     this.active.set(request.id, sequence);
     this.scheduler.enqueue(sequence);
   }
@@ -103,6 +120,7 @@ export class InferenceEngine {
       stepMs: this.lastStepMs,
       worstTokenGapMs: this.worstTokenGapMs,
       steps: this.steps,
+      preemptions: this.preemptions,
     };
   }
 
@@ -115,7 +133,10 @@ export class InferenceEngine {
     try {
       this.dropFinishedRunning();
       if (this.group && !this.group.dropFinished()) this.group = null;
-      if (!this.group) this.admitGroup();
+      if (!this.group) {
+        this.preempt();
+        this.admitGroup();
+      }
       for (const lane of [...this.lanes]) await this.decode(lane);
       if (this.group) await this.prefillChunk(this.group);
     } catch (error) {
@@ -133,11 +154,23 @@ export class InferenceEngine {
     return this.lanes.flatMap((l) => l.sequences);
   }
 
+  /** Makes room for a more urgent waiting sequence by preempting running ones (recompute mode). */
+  private preempt(): void {
+    const victims = preemptFor(this.scheduler, this.policy, this.runningSequences, this.now());
+    if (victims.length === 0) return;
+    this.preemptions += victims.length;
+    // Their rows are no longer "running": re-packing drops them and their KV.
+    this.lanes = packLanes(this.lm.signature.kv, this.lanes);
+  }
+
   private admitGroup(): void {
-    const sequences = this.scheduler.admit(this.runningSequences);
+    const nowMs = this.now();
+    const sequences = this.scheduler.admit(this.runningSequences, nowMs);
     if (sequences.length === 0) return;
     for (const sequence of sequences) {
-      sequence.state = "prefilling";
+      sequence.admit(++this.admissions, nowMs);
+      if (sequence.announcedStart) continue;
+      sequence.announcedStart = true;
       this.emit({ type: "started", id: sequence.id });
     }
     this.group = new PrefillGroup(sequences, this.lm.emptyCache(sequences.length));

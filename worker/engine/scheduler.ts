@@ -1,5 +1,6 @@
-// Waiting queue and admission policy: priority (0 most urgent) then arrival order, bounded by
-// maxBatch sequences and maxKvTokens slots of the rectangular KV cache.
+// Waiting queue and admission: in the admission policy's order (effective priority, deadline,
+// arrival), bounded by maxBatch sequences and maxKvTokens slots of the rectangular KV cache.
+import type { AdmissionPolicy } from "./admission-policy.ts";
 import type { Sequence } from "./sequence.ts";
 
 export interface SchedulerLimits {
@@ -16,9 +17,12 @@ export interface SchedulerLimits {
  * therefore bounds the memory actually allocated, padding included, at every step.
  */
 export class Scheduler {
-  private readonly waiting: Sequence[] = [];
+  private waiting: Sequence[] = [];
 
-  constructor(private readonly limits: SchedulerLimits) {}
+  constructor(
+    private readonly limits: SchedulerLimits,
+    private readonly policy: AdmissionPolicy,
+  ) {}
 
   get waitingCount(): number {
     return this.waiting.length;
@@ -29,12 +33,22 @@ export class Scheduler {
     return sequence.reservedTokens <= this.limits.maxKvTokens;
   }
 
+  /** Order is decided at admission time (effective priority changes while sequences wait). */
   enqueue(sequence: Sequence): void {
-    // Insert after every sequence of equal or more urgent priority: stable, arrival order within a priority.
-    const priority = sequence.request.priority;
-    let at = this.waiting.length;
-    while (at > 0 && this.waiting[at - 1].request.priority > priority) at--;
-    this.waiting.splice(at, 0, sequence);
+    this.waiting.push(sequence);
+  }
+
+  /** The most urgent waiting sequence now, or undefined. */
+  head(nowMs: number): Sequence | undefined {
+    this.waiting = this.policy.order(this.waiting, nowMs);
+    return this.waiting[0];
+  }
+
+  /** Whether `candidate` could join the admitted sequences now (batch and KV limits). */
+  fits(candidate: Sequence, admitted: readonly Sequence[]): boolean {
+    if (admitted.length + 1 > this.limits.maxBatch) return false;
+    const widest = admitted.reduce((m, s) => Math.max(m, s.reservedTokens), candidate.reservedTokens);
+    return (admitted.length + 1) * widest <= this.limits.maxKvTokens;
   }
 
   remove(id: string): Sequence | undefined {
@@ -43,11 +57,12 @@ export class Scheduler {
   }
 
   /**
-   * Takes the next group to prefill together, strictly in queue order (no overtaking): stops at the
+   * Takes the next group to prefill together, strictly in policy order (no overtaking): stops at the
    * first sequence that would break the batch or KV limit, or make the group's left padding exceed
    * its real tokens (padded slots ≤ 2 × real tokens keeps padded prefill work under 2×).
    */
-  admit(admitted: readonly Sequence[]): Sequence[] {
+  admit(admitted: readonly Sequence[], nowMs: number): Sequence[] {
+    this.waiting = this.policy.order(this.waiting, nowMs);
     const group: Sequence[] = [];
     let count = admitted.length;
     let widest = admitted.reduce((m, s) => Math.max(m, s.reservedTokens), 0);
@@ -57,8 +72,9 @@ export class Scheduler {
       if (count + 1 > this.limits.maxBatch) break;
       const nextWidest = Math.max(widest, candidate.reservedTokens);
       if ((count + 1) * nextWidest > this.limits.maxKvTokens) break;
-      const nextLongest = Math.max(longestPrompt, candidate.promptTokens);
-      const nextReal = realPromptTokens + candidate.promptTokens;
+      // A preempted sequence re-feeds its prompt and generated tokens (pendingPromptTokens).
+      const nextLongest = Math.max(longestPrompt, candidate.pendingPromptTokens);
+      const nextReal = realPromptTokens + candidate.pendingPromptTokens;
       if (group.length > 0 && (group.length + 1) * nextLongest > 2 * nextReal) break;
       group.push(candidate);
       count++;

@@ -65,6 +65,7 @@ function postStats(): void {
     kvTokens: all.reduce((n, s) => n + s.kvTokens, 0),
     kvBytes: all.reduce((n, s) => n + s.kvBytes, 0),
     stepMs: Math.max(0, ...all.map((s) => s.stepMs)),
+    preemptions: all.reduce((n, s) => n + s.preemptions, 0),
   });
 }
 

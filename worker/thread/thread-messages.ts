@@ -15,6 +15,8 @@ export interface InferenceThreadOptions {
   maxKvTokens: number;
   /** Prompt tokens prefilled per engine step, so a long prompt never freezes running sequences. */
   prefillChunkTokens: number;
+  /** Waiting this long raises a sequence one priority level (GENQ_PRIORITY_AGING_SECONDS); 0 = off. */
+  priorityAgingMs?: number;
 }
 
 export interface GenerationRequest {
@@ -26,8 +28,12 @@ export interface GenerationRequest {
   sampling: SamplingParams;
   stop: string[];
   ignoreEos: boolean;
-  /** 0 (most urgent) .. 9; admission is by priority, then arrival order. */
+  /** 0 (most urgent) .. 9; admission is by effective priority (aged), earliest queue deadline, arrival. */
   priority: number;
+  /** Epoch ms the job was queued; time waited before reaching the engine counts toward aging. */
+  queuedAtMs?: number;
+  /** Epoch ms by which the job must start (max_queue_seconds); earlier deadlines go first within a level. */
+  queueDeadlineMs?: number;
 }
 
 export type ToThreadMessage =
@@ -54,6 +60,7 @@ export type FromThreadMessage =
   | { type: "failed"; id: string; code: "INVALID_TOKEN" | "CONTEXT_LENGTH_EXCEEDED" | "ENGINE_ERROR"; message: string }
   /**
    * Engine load, at most every 500 ms while busy. `running` = admitted (decoding or prefilling);
-   * `kvTokens` = KV slots allocated, padding included; `kvBytes` = their key+value bytes.
+   * `kvTokens` = KV slots allocated, padding included; `kvBytes` = their key+value bytes;
+   * `preemptions` = running sequences preempted since the thread started (all models).
    */
-  | { type: "stats"; running: number; waiting: number; kvTokens: number; kvBytes: number; stepMs: number };
+  | { type: "stats"; running: number; waiting: number; kvTokens: number; kvBytes: number; stepMs: number; preemptions: number };
