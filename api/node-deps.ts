@@ -9,6 +9,7 @@ import { JobStore } from "../shared/db/job-store.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
 import { JobEventBus } from "../shared/queue/job-event-bus.ts";
+import { DeadlineSweeper } from "../shared/queue/deadline-sweeper.ts";
 import { JobQueue } from "../shared/queue/job-queue.ts";
 import type { AppDeps } from "./app-deps.ts";
 import { resolveAuthPolicy } from "./auth/auth-policy.ts";
@@ -70,10 +71,14 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     },
     delivery: delivery.ports,
   };
+  // Deadlines (max_queue_seconds, timeout_seconds) are enforced by the API so they hold with no worker up.
+  const sweeper = new DeadlineSweeper({ store: deps.store, queue, events, logger, onChanged: (row) => delivery.ports.jobChanged(row) });
+  sweeper.start();
   return {
     deps,
     connection,
     async close() {
+      await sweeper.stop();
       await delivery.close();
       await events.close();
       await queue.close();

@@ -24,6 +24,8 @@ export type ErrorCode =
   | "QUEUE_UNAVAILABLE"
   | "ENGINE_ERROR"
   | "JOB_EXPIRED"
+  | "QUEUE_TIMEOUT"
+  | "RUN_TIMEOUT"
   | "INTERNAL";
 
 export function httpStatusFor(code: ErrorCode): number {
@@ -51,6 +53,10 @@ export function httpStatusFor(code: ErrorCode): number {
       return 409;
     case "JOB_EXPIRED":
       return 410;
+    // Job error codes (an expired job's `error.code`), not answers to a request; 504 if ever sent.
+    case "QUEUE_TIMEOUT":
+    case "RUN_TIMEOUT":
+      return 504;
     case "PAYLOAD_TOO_LARGE":
       return 413;
     case "UNSUPPORTED_MEDIA_TYPE":

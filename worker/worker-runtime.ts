@@ -11,6 +11,7 @@ import { JobEventBus } from "../shared/queue/job-event-bus.ts";
 import { JobQueue } from "../shared/queue/job-queue.ts";
 import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
 import { createGenerateWorker } from "./queue/generate-worker.ts";
+import { AdmissionLookahead } from "./queue/admission-lookahead.ts";
 import { InferenceJobs } from "./queue/inference-jobs.ts";
 import { Reconciler } from "./queue/reconciler.ts";
 import { InferenceClient } from "./thread/inference-client.ts";
@@ -46,6 +47,15 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   const inference = new InferenceJobs(client);
   const stopCancels = events.onCancel((id) => inference.cancel(id));
 
+  // max batch + lookahead jobs taken at once; the unstarted ones may be displaced by more urgent work.
+  const capacity = config.maxBatch + config.admissionLookahead;
+  const lookahead = new AdmissionLookahead({
+    capacity,
+    peekBest: (model) => queue.bestWaitingPriority(model),
+    withdraw: (id) => inference.withdraw(id),
+    onError: (error) => logger.warn("admission lookahead peek failed", { error }),
+  });
+
   // Job streams (SSE) and webhooks, fed in the same flow that writes each row.
   const delivery = startDelivery(config, { db, connection, logger });
   const processor = createGenerateJobProcessor({
@@ -56,13 +66,14 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     logger,
     onDelta: delivery.onDelta,
     onChanged: (row) => delivery.onChanged(row),
+    lookahead,
   });
   const workers = config.models.map((m) =>
     createGenerateWorker({
       model: m.name,
       connection,
       prefix: config.queuePrefix,
-      concurrency: config.maxBatch,
+      concurrency: capacity,
       lockMs: config.jobLockMs,
       logger,
       processor,
@@ -93,6 +104,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       const timedOut = await Promise.race([graceful.then(() => false), sleep(SHUTDOWN_GRACE_MS).then(() => true)]);
       if (timedOut) await Promise.all(workers.map((w) => w.close(true)));
       stopCancels();
+      lookahead.close();
       inference.close();
       await client.close();
       await delivery.close();

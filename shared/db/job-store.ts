@@ -1,6 +1,6 @@
 // All reads and writes of job rows. Every state change is a conditional UPDATE so that terminal
 // states are final (invariant 4) and concurrent API/worker processes cannot race a row backwards.
-import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { GenqDatabase } from "./client.ts";
 import { jobs, type JobRow, type JobStatus, type NewJobRow, TERMINAL_STATUSES } from "./schema/jobs.ts";
 
@@ -16,7 +16,7 @@ export interface JobListQuery {
 
 export interface JobResult {
   outputText: string;
-  finishReason: "stop" | "length" | "canceled";
+  finishReason: "stop" | "length" | "canceled" | "timeout";
   promptTokens: number;
   completionTokens: number;
 }
@@ -84,7 +84,10 @@ export class JobStore {
       .all();
   }
 
-  /** queued|running -> running. False when the row is terminal (or gone): do not run it. */
+  /**
+   * queued|running -> running. False when the row is terminal (or gone), or still queued past its
+   * queue deadline (the caller expires it): do not run it.
+   */
   markRunning(id: string, nowMs: number): boolean {
     const result = this.db
       .update(jobs)
@@ -95,9 +98,47 @@ export class JobStore {
         version: sql`${jobs.version} + 1`,
         updatedAt: nowMs,
       })
-      .where(and(eq(jobs.id, id), inArray(jobs.status, ACTIVE)))
+      .where(
+        and(
+          eq(jobs.id, id),
+          or(eq(jobs.status, "running"), and(eq(jobs.status, "queued"), or(isNull(jobs.queueDeadlineAt), sql`${jobs.queueDeadlineAt} > ${nowMs}`))),
+        ),
+      )
       .run();
     return result.changes === 1;
+  }
+
+  /**
+   * queued|running -> expired with QUEUE_TIMEOUT or RUN_TIMEOUT; a run timeout keeps the partial
+   * output (`finish_reason: "timeout"`). False when the row is already terminal.
+   */
+  expire(id: string, code: "QUEUE_TIMEOUT" | "RUN_TIMEOUT", message: string, nowMs: number, partial?: Omit<JobResult, "finishReason">): boolean {
+    return this.finish(id, nowMs, {
+      status: "expired",
+      errorCode: code,
+      errorMessage: message,
+      ...(partial ? { ...partial, finishReason: "timeout" as const } : {}),
+    });
+  }
+
+  /** Queued rows past their queue deadline (for the deadline sweeper). */
+  listPastQueueDeadline(nowMs: number, limit: number): JobRow[] {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.status, "queued"), isNotNull(jobs.queueDeadlineAt), lt(jobs.queueDeadlineAt, nowMs)))
+      .limit(limit)
+      .all();
+  }
+
+  /** Running rows whose started_at + run timeout is before `beforeMs` (for the deadline sweeper). */
+  listPastRunTimeout(beforeMs: number, limit: number): JobRow[] {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.status, "running"), isNotNull(jobs.runTimeoutMs), sql`${jobs.startedAt} + ${jobs.runTimeoutMs} < ${beforeMs}`))
+      .limit(limit)
+      .all();
   }
 
   /** Writes a result unless the row is already terminal (a late result never overwrites). */

@@ -65,6 +65,12 @@ export class JobQueue {
     return await this.queueFor(model).getJobState(id);
   }
 
+  /** BullMQ priority value (lower = more urgent) of the most urgent job waiting for `model`, or null. */
+  async bestWaitingPriority(model: string): Promise<number | null> {
+    const [best] = await this.queueFor(model).getPrioritized(0, 0);
+    return best ? best.priority : null;
+  }
+
   async counts(): Promise<Record<string, Record<string, number>>> {
     const out: Record<string, Record<string, number>> = {};
     for (const [model, queue] of this.queues) {

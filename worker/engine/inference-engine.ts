@@ -109,6 +109,18 @@ export class InferenceEngine {
     return true;
   }
 
+  /**
+   * Hands a never-started waiting sequence back (the worker returns its job to the queue so that
+   * more urgent queued work can take its place): answers `withdrawn`. False if it started or is unknown.
+   */
+  withdraw(id: string): boolean {
+    const sequence = this.active.get(id);
+    if (!sequence || sequence.announcedStart || !this.scheduler.remove(id)) return false;
+    this.active.delete(id);
+    this.emit({ type: "withdrawn", id });
+    return true;
+  }
+
   stats(): EngineStats {
     const caches = [...this.lanes.map((l) => l.cache), this.group?.cache].filter((c): c is KvCache => c != null);
     return {

@@ -4,7 +4,9 @@ import type { FinishReason, FromThreadMessage, GenerationRequest } from "../thre
 
 export type GenerationOutcome =
   | { kind: "finished"; text: string; finishReason: FinishReason; promptTokens: number; completionTokens: number }
-  | { kind: "failed"; code: string; message: string };
+  | { kind: "failed"; code: string; message: string }
+  /** Never started; handed back on request (withdraw) so the job can return to the queue. */
+  | { kind: "withdrawn" };
 
 export interface GenerationListeners {
   onStarted?: () => void;
@@ -15,6 +17,7 @@ export interface GenerationListeners {
 export interface InferencePort {
   submit(request: GenerationRequest): void;
   cancel(id: string): void;
+  withdraw(id: string): void;
   subscribe(listener: (message: FromThreadMessage) => void): () => void;
 }
 
@@ -44,6 +47,11 @@ export class InferenceJobs {
 
   cancel(id: string): void {
     if (this.pending.has(id)) this.inference.cancel(id);
+  }
+
+  /** Asks the engine to hand back a job that has not started; its outcome becomes `withdrawn` if so. */
+  withdraw(id: string): void {
+    if (this.pending.has(id)) this.inference.withdraw(id);
   }
 
   get activeCount(): number {
@@ -78,6 +86,10 @@ export class InferenceJobs {
       case "failed":
         this.pending.delete(message.id);
         entry.resolve({ kind: "failed", code: message.code, message: message.message });
+        return;
+      case "withdrawn":
+        this.pending.delete(message.id);
+        entry.resolve({ kind: "withdrawn" });
         return;
     }
   }

@@ -30,6 +30,9 @@ port.on("message", (message: ToThreadMessage) => {
     case "cancel":
       for (const engine of engines.values()) if (engine.cancel(message.id)) break;
       break;
+    case "withdraw":
+      for (const engine of engines.values()) if (engine.withdraw(message.id)) break;
+      break;
     case "shutdown":
       shuttingDown = true;
       break;

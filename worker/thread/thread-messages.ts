@@ -39,6 +39,8 @@ export interface GenerationRequest {
 export type ToThreadMessage =
   | { type: "submit"; request: GenerationRequest }
   | { type: "cancel"; id: string }
+  /** Give back a job that has not started (answered by `withdrawn`; ignored once it started). */
+  | { type: "withdraw"; id: string }
   | { type: "shutdown" };
 
 export type FinishReason = "stop" | "length" | "canceled";
@@ -57,6 +59,8 @@ export type FromThreadMessage =
       promptTokens: number;
       completionTokens: number;
     }
+  /** The job never started and left the engine on request; the worker returns it to the queue. */
+  | { type: "withdrawn"; id: string }
   | { type: "failed"; id: string; code: "INVALID_TOKEN" | "CONTEXT_LENGTH_EXCEEDED" | "ENGINE_ERROR"; message: string }
   /**
    * Engine load, at most every 500 ms while busy. `running` = admitted (decoding or prefilling);

@@ -20,7 +20,9 @@ export function cancelJobHandler(deps: AppDeps) {
       throw new GenqError("JOB_NOT_CANCELABLE", `job is already ${row.status}`);
     }
     if (row.status === "queued" && deps.store.cancelQueued(row.id, now())) {
-      await deps.queue.remove(row.id, row.model).catch(() => false);
+      // Not removable: a worker holds it unstarted (admission lookahead); tell it to drop it now.
+      const removed = await deps.queue.remove(row.id, row.model).catch(() => false);
+      if (!removed) await deps.events.publishCancel(row.id).catch(() => {});
       row = deps.store.get(row.id)!;
       await deps.delivery?.jobChanged(row);
       await deps.events.publishChanged({ id: row.id, status: row.status, version: row.version }).catch(() => {});

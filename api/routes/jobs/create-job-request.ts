@@ -6,6 +6,8 @@ import { WEBHOOK_EVENTS } from "../../../shared/webhooks/webhook-events.ts";
 
 export const MAX_PROMPT_CHARS = 200_000;
 export const MAX_METADATA_BYTES = 16_384;
+/** Longest max_queue_seconds / timeout_seconds: 7 days. */
+export const MAX_DEADLINE_SECONDS = 604_800;
 // One list of event names for the schema, the dispatcher and the delivery log.
 export { WEBHOOK_EVENTS };
 
@@ -50,6 +52,10 @@ export const createJobRequest = z
     stop: z.array(cleanString(256).min(1)).max(16).optional(),
     ignore_eos: z.boolean().default(false),
     priority: priority.default(DEFAULT_PRIORITY),
+    // Seconds (fractions allowed, millisecond precision). Not started in time → expired QUEUE_TIMEOUT;
+    // running longer → expired RUN_TIMEOUT with the partial output.
+    max_queue_seconds: z.number().positive().max(MAX_DEADLINE_SECONDS).optional(),
+    timeout_seconds: z.number().positive().max(MAX_DEADLINE_SECONDS).optional(),
     webhook: z
       .strictObject({
         url: webhookUrl,
