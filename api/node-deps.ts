@@ -11,6 +11,7 @@ import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
 import { JobEventBus } from "../shared/queue/job-event-bus.ts";
 import { DeadlineSweeper } from "../shared/queue/deadline-sweeper.ts";
 import { JobQueue } from "../shared/queue/job-queue.ts";
+import { QueueAging } from "../shared/queue/queue-aging.ts";
 import type { AppDeps } from "./app-deps.ts";
 import { resolveAuthPolicy } from "./auth/auth-policy.ts";
 import { createNodeDeliveryDeps } from "./node-delivery-deps.ts";
@@ -74,11 +75,15 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   // Deadlines (max_queue_seconds, timeout_seconds) are enforced by the API so they hold with no worker up.
   const sweeper = new DeadlineSweeper({ store: deps.store, queue, events, logger, onChanged: (row) => delivery.ports.jobChanged(row) });
   sweeper.start();
+  // Aging: queued jobs gain a level per GENQ_PRIORITY_AGING_SECONDS waited, so none starves.
+  const aging = new QueueAging({ store: deps.store, queue, agingMs: config.priorityAgingMs, logger });
+  aging.start();
   return {
     deps,
     connection,
     async close() {
       await sweeper.stop();
+      await aging.stop();
       await delivery.close();
       await events.close();
       await queue.close();

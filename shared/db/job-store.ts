@@ -131,6 +131,17 @@ export class JobStore {
       .all();
   }
 
+  /** Queued rows created before `createdBeforeMs`, oldest first (for queue aging). */
+  listQueuedOlderThan(createdBeforeMs: number, limit: number): JobRow[] {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, createdBeforeMs)))
+      .orderBy(jobs.createdAt)
+      .limit(limit)
+      .all();
+  }
+
   /** Running rows whose started_at + run timeout is before `beforeMs` (for the deadline sweeper). */
   listPastRunTimeout(beforeMs: number, limit: number): JobRow[] {
     return this.db

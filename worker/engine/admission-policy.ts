@@ -1,6 +1,7 @@
 // Who runs first and who yields: effective priority (base priority improved by time spent waiting,
 // so nothing starves), earliest queue deadline within a level, then arrival; and the preemption
 // victim rule (lowest effective priority, most recently admitted).
+import { agedPriority } from "../../shared/jobs.ts";
 import type { Sequence } from "./sequence.ts";
 
 export interface AdmissionPolicyOptions {
@@ -16,9 +17,7 @@ export interface AdmissionPolicyOptions {
  * Whole levels, so "earliest deadline first within one priority" stays meaningful.
  */
 export function effectiveLevel(sequence: Sequence, nowMs: number, agingMs: number): number {
-  const base = sequence.request.priority;
-  if (agingMs <= 0) return base;
-  return Math.max(0, base - Math.floor(sequence.waitedMs(nowMs) / agingMs));
+  return agedPriority(sequence.request.priority, sequence.waitedMs(nowMs), agingMs);
 }
 
 export class AdmissionPolicy {
