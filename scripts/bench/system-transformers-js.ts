@@ -8,7 +8,7 @@ import type { BenchRequest, BenchSystem, RequestTiming, WaveResult } from "./ben
 export type TransformersJsMode = "sequential" | "batched";
 
 /** Records when generate() hands out its first new tokens (its first put() is the prompt). */
-class FirstTokenStreamer extends BaseStreamer {
+export class FirstTokenStreamer extends BaseStreamer {
   private puts = 0;
   firstTokenAtMs = NaN;
   override put(): void {
@@ -17,7 +17,8 @@ class FirstTokenStreamer extends BaseStreamer {
   override end(): void {}
 }
 
-export async function startTransformersJsSystem(folder: string, mode: TransformersJsMode, intraOpThreads?: number): Promise<BenchSystem> {
+/** The tokenizer (left padding) and model a transformers.js user would load from the folder. */
+export async function loadTransformersJs(folder: string, intraOpThreads?: number) {
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = dirname(folder);
@@ -31,6 +32,11 @@ export async function startTransformersJsSystem(folder: string, mode: Transforme
     // The options genq's sessions get, minus the provider list (transformers.js sets that from `device`).
     session_options: { ...sessionOptionsFor({ device: "cpu", intraOpThreads }), executionProviders: undefined },
   });
+  return { tokenizer, model };
+}
+
+export async function startTransformersJsSystem(folder: string, mode: TransformersJsMode, intraOpThreads?: number): Promise<BenchSystem> {
+  const { tokenizer, model } = await loadTransformersJs(folder, intraOpThreads);
 
   /** One generate() call over `batch` (left padded); every request in it completes when it returns. */
   async function generate(batch: BenchRequest[], tokens: number, startMs: number): Promise<RequestTiming[]> {
