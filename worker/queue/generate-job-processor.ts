@@ -125,7 +125,8 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
       return "already-terminal";
     }
     let written: boolean;
-    if (outcome.kind === "finished" && timedOut && outcome.finishReason === "canceled") {
+    const expired = outcome.kind === "finished" && timedOut && outcome.finishReason === "canceled";
+    if (expired) {
       written = deps.store.expire(id, "RUN_TIMEOUT", "the job ran longer than timeout_seconds", now(), {
         outputText: outcome.text,
         promptTokens: outcome.promptTokens,
@@ -147,6 +148,6 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
     }
     if (!written) deps.logger.info("result dropped: row already terminal", { jobId: id });
     await announce(id);
-    return timedOut ? "expired" : outcome.kind;
+    return expired ? "expired" : outcome.kind;
   };
 }

@@ -118,6 +118,10 @@ export class InferenceClient {
   }
 
   private dispatch(message: FromThreadMessage): void {
+    if (message.type === "batch") {
+      for (const inner of message.messages) this.dispatch(inner);
+      return;
+    }
     if (message.type === "finished" || message.type === "failed" || message.type === "withdrawn") this.inFlight.delete(message.id);
     for (const listener of this.listeners) listener(message);
   }

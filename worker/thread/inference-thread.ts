@@ -12,7 +12,21 @@ const STATS_EVERY_MS = 500;
 const port = parentPort;
 if (!port) throw new Error("inference-thread.ts must run as a worker_threads Worker");
 const options = workerData as InferenceThreadOptions;
-const post = (message: FromThreadMessage) => port.postMessage(message);
+/**
+ * Messages produced while stepping or handling a message go out together: one postMessage (one
+ * structured clone and one wake-up of the main thread) per step instead of one per token.
+ */
+const outbox: FromThreadMessage[] = [];
+const post = (message: FromThreadMessage) => outbox.push(message);
+function postNow(message: FromThreadMessage): void {
+  post(message);
+  flush();
+}
+function flush(): void {
+  if (outbox.length === 0) return;
+  const messages = outbox.splice(0);
+  parentPort!.postMessage(messages.length === 1 ? messages[0] : { type: "batch", messages });
+}
 
 const engines = new Map<string, InferenceEngine>();
 const sessions: CausalLm[] = [];
@@ -37,6 +51,7 @@ port.on("message", (message: ToThreadMessage) => {
       shuttingDown = true;
       break;
   }
+  flush();
   wake?.();
 });
 
@@ -48,13 +63,13 @@ async function init(): Promise<boolean> {
       sessions.push(lm);
       engines.set(name, new InferenceEngine(card, lm, options, post));
     }
-    post({
+    postNow({
       type: "ready",
       models: [...engines.values()].map((e) => ({ name: e.card.name, vocabSize: e.card.vocabSize, contextLength: e.card.contextLength })),
     });
     return true;
   } catch (error) {
-    post({ type: "init-failed", message: error instanceof Error ? error.message : String(error) });
+    postNow({ type: "init-failed", message: error instanceof Error ? error.message : String(error) });
     return false;
   }
 }
@@ -79,6 +94,7 @@ async function loop(): Promise<void> {
     const busy = [...engines.values()].filter((e) => e.hasWork);
     if (busy.length === 0) {
       if (wasBusy) postStats();
+      flush();
       wasBusy = false;
       await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
@@ -90,6 +106,7 @@ async function loop(): Promise<void> {
       postStats();
       lastStatsMs = performance.now();
     }
+    flush();
     // session.run blocks this thread; yielding here lets queued submit/cancel messages in between steps.
     await new Promise((resolve) => setImmediate(resolve));
   }

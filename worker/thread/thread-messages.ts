@@ -46,6 +46,8 @@ export type ToThreadMessage =
 export type FinishReason = "stop" | "length" | "canceled";
 
 export type FromThreadMessage =
+  /** Everything one engine step (or one handled message) produced, in order: one postMessage per step. */
+  | { type: "batch"; messages: FromThreadMessage[] }
   | { type: "ready"; models: Array<{ name: string; vocabSize: number; contextLength: number }> }
   | { type: "init-failed"; message: string }
   | { type: "started"; id: string }
