@@ -10,15 +10,17 @@ import { benchModelCard, ensureBenchModel } from "./bench-model.ts";
 import { mixedTrace, type TraceRequest, type TraceShape } from "./mixed-trace.ts";
 import { startEngineOpenLoop, startTransformersJsBatcher, type Completion, type OpenLoopSystem } from "./mixed-systems.ts";
 import { mixedTables, summarizeRun, type RunSummary, type Slo } from "./mixed-summary.ts";
+import { percentile } from "./percentile.ts";
 
 export const MIXED_USAGE = `usage: npm run bench -- --workload mixed [--quick] [--requests 32] [--rates 0.5,1,2,4]
-       [--slo-ttft-ms 3000] [--slo-tpot-ms 150] [--max-batch 16] [--max-queue-delay-ms 100] [--seed 7] [--out bench-results]`;
+       [--slo-ttft-ms N] [--slo-tpot-ms N] [--max-batch 16] [--max-queue-delay-ms 100] [--seed 7] [--out bench-results]`;
 
 interface MixedArgs {
   requests: number;
   /** Arrival rates as multiples of the naive server's capacity (its requests/s one at a time). */
   rates: number[];
-  slo: Slo;
+  /** Absolute SLO; unset parts default to multiples of a lone request's speed (SLO_MULTIPLES). */
+  slo: Partial<Slo>;
   maxBatch: number;
   maxQueueDelayMs: number;
   seed: number;
@@ -33,8 +35,8 @@ function parseMixedArgs(argv: string[]): MixedArgs | null {
       quick: { type: "boolean", default: false },
       requests: { type: "string" },
       rates: { type: "string" },
-      "slo-ttft-ms": { type: "string", default: "3000" },
-      "slo-tpot-ms": { type: "string", default: "150" },
+      "slo-ttft-ms": { type: "string" },
+      "slo-tpot-ms": { type: "string" },
       "max-batch": { type: "string", default: "16" },
       "max-queue-delay-ms": { type: "string", default: "100" },
       seed: { type: "string", default: "7" },
@@ -51,7 +53,10 @@ function parseMixedArgs(argv: string[]): MixedArgs | null {
   return {
     requests: num("requests", values.requests ?? (values.quick ? "12" : "32")),
     rates: (values.rates ?? (values.quick ? "1,3" : "0.5,1,2,4")).split(",").map((r) => num("rates", r)),
-    slo: { ttftMs: num("slo-ttft-ms", values["slo-ttft-ms"]), tpotMs: num("slo-tpot-ms", values["slo-tpot-ms"]) },
+    slo: {
+      ttftMs: values["slo-ttft-ms"] === undefined ? undefined : num("slo-ttft-ms", values["slo-ttft-ms"]),
+      tpotMs: values["slo-tpot-ms"] === undefined ? undefined : num("slo-tpot-ms", values["slo-tpot-ms"]),
+    },
     maxBatch: num("max-batch", values["max-batch"]),
     maxQueueDelayMs: num("max-queue-delay-ms", values["max-queue-delay-ms"]),
     seed: num("seed", values.seed),
@@ -68,6 +73,14 @@ const SHAPE: Omit<TraceShape, "requests" | "seed"> = {
     { priority: 8, share: 0.3 },
   ],
 };
+
+/**
+ * The default SLO, relative to how fast this machine serves one request alone (the naive server's
+ * calibration run, p50): first token within 5× a lone request's TTFT, and each further token
+ * within 3× its time per token — "interactive" on whatever CPU runs the benchmark, and
+ * independent of other load on it, which slows every system alike.
+ */
+const SLO_MULTIPLES = { ttft: 5, tpot: 3 };
 
 /** Replays the trace at `ratePerS`; resolves with per-request completions and the arrival times. */
 function replay(system: OpenLoopSystem, trace: TraceRequest[], ratePerS: number): Promise<Array<{ request: TraceRequest; arrivedAtMs: number } & Completion>> {
@@ -86,11 +99,21 @@ function replay(system: OpenLoopSystem, trace: TraceRequest[], ratePerS: number)
   });
 }
 
-/** Requests per second the naive server completes back to back: its capacity (1 / mean service time). */
-async function naiveCapacity(system: OpenLoopSystem, sample: TraceRequest[]): Promise<number> {
+/**
+ * The naive server serving `sample` back to back: its capacity (requests/s = 1 / mean service time)
+ * and a lone request's p50 TTFT and time per output token.
+ */
+async function calibrate(system: OpenLoopSystem, sample: TraceRequest[]): Promise<{ capacity: number; ttftMs: number; tpotMs: number }> {
   const startMs = performance.now();
-  for (const request of sample) await new Promise<void>((resolve) => system.submit(request, () => resolve()));
-  return sample.length / ((performance.now() - startMs) / 1000);
+  const ttfts: number[] = [];
+  const tpots: number[] = [];
+  for (const request of sample) {
+    const submittedAtMs = performance.now();
+    const done = await new Promise<Completion>((resolve) => system.submit(request, resolve));
+    ttfts.push(done.firstTokenAtMs - submittedAtMs);
+    tpots.push((done.doneAtMs - done.firstTokenAtMs) / Math.max(1, done.tokens - 1));
+  }
+  return { capacity: sample.length / ((performance.now() - startMs) / 1000), ttftMs: percentile(ttfts, 50), tpotMs: percentile(tpots, 50) };
 }
 
 export async function runMixedBench(argv: string[]): Promise<void> {
@@ -106,7 +129,7 @@ export async function runMixedBench(argv: string[]): Promise<void> {
   console.log(
     `mixed workload: ${trace.length} requests, prompt mean ${mean((r) => r.promptIds.length).toFixed(0)} tokens ` +
       `(max ${Math.max(...trace.map((r) => r.promptIds.length))}), output mean ${mean((r) => r.outputTokens).toFixed(0)} ` +
-      `(max ${Math.max(...trace.map((r) => r.outputTokens))}); SLO: TTFT ≤ ${args.slo.ttftMs} ms and ≤ ${args.slo.tpotMs} ms per output token`,
+      `(max ${Math.max(...trace.map((r) => r.outputTokens))})`,
   );
 
   const systems: OpenLoopSystem[] = [
@@ -118,13 +141,18 @@ export async function runMixedBench(argv: string[]): Promise<void> {
   try {
     // Warm-up (unmeasured), then the capacity measurement on a sample of the trace.
     for (const system of systems) await replay(system, trace.slice(0, 4), 1000);
-    const capacity = await naiveCapacity(systems[0], trace.slice(0, Math.min(6, trace.length)));
-    console.log(`naive capacity: ${capacity.toFixed(2)} requests/s (rates below are multiples of it)`);
+    const lone = await calibrate(systems[0], trace.slice(0, Math.min(6, trace.length)));
+    const capacity = lone.capacity;
+    const slo: Slo = { ttftMs: args.slo.ttftMs ?? SLO_MULTIPLES.ttft * lone.ttftMs, tpotMs: args.slo.tpotMs ?? SLO_MULTIPLES.tpot * lone.tpotMs };
+    console.log(
+      `naive capacity: ${capacity.toFixed(2)} requests/s (rates below are multiples of it); a lone request: TTFT ${lone.ttftMs.toFixed(0)} ms, ` +
+        `${lone.tpotMs.toFixed(1)} ms/token → SLO: TTFT ≤ ${slo.ttftMs.toFixed(0)} ms and ≤ ${slo.tpotMs.toFixed(1)} ms per further token`,
+    );
     for (const multiple of args.rates) {
       const ratePerS = multiple * capacity;
       for (const system of systems) {
         const results = await replay(system, trace, ratePerS);
-        const summary = summarizeRun(system.id, multiple, ratePerS, results, args.slo);
+        const summary = summarizeRun(system.id, multiple, ratePerS, results, slo);
         runs.push(summary);
         console.log(
           `  ${multiple}× (${ratePerS.toFixed(2)} req/s) ${system.id.padEnd(8)} ${summary.tokensPerS.toFixed(0).padStart(5)} tok/s, ` +
@@ -139,7 +167,7 @@ export async function runMixedBench(argv: string[]): Promise<void> {
     const durationS = (Date.now() - startedAt.getTime()) / 1000;
     writeFileSync(
       outFile,
-      `${JSON.stringify({ startedAt, durationS, machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadAfter }, args, shape: SHAPE, capacity, runs }, null, 2)}\n`,
+      `${JSON.stringify({ startedAt, durationS, machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadAfter }, args, shape: SHAPE, lone, slo, runs }, null, 2)}\n`,
     );
     console.log(`\nwrote ${outFile} (${durationS.toFixed(0)} s; load average ${loadBefore[0].toFixed(2)} → ${loadAfter[0].toFixed(2)})`);
   } finally {
