@@ -3,10 +3,10 @@
 // (b) transformers.js with static batches formed by a time window (Triton-style dynamic batcher);
 // (c) genq: the engine through the inference thread, with priorities.
 import type { TextStreamer } from "@huggingface/transformers";
-import { InferenceClient } from "../../worker/thread/inference-client.ts";
 import type { FromThreadMessage } from "../../worker/thread/thread-messages.ts";
 import { BENCH_MODEL_NAME } from "./bench-model.ts";
 import type { TraceRequest } from "./mixed-trace.ts";
+import { startBenchClient } from "./system-genq.ts";
 import { FirstTokenStreamer, loadTransformersJs } from "./system-transformers-js.ts";
 
 export interface Completion {
@@ -24,14 +24,7 @@ export interface OpenLoopSystem {
 
 export async function startEngineOpenLoop(folder: string, options: { maxBatch: number; prefillChunkTokens: number }): Promise<OpenLoopSystem> {
   const naive = options.maxBatch === 1;
-  const client = await InferenceClient.start({
-    models: [{ name: BENCH_MODEL_NAME, path: folder }],
-    device: "cpu",
-    dtype: "fp32",
-    maxBatch: options.maxBatch,
-    maxKvTokens: 1 << 20,
-    prefillChunkTokens: options.prefillChunkTokens,
-  });
+  const client = await startBenchClient(folder, options);
   const pending = new Map<string, { firstTokenAtMs: number; done: (c: Completion) => void }>();
   let seq = 0;
   client.subscribe((message: FromThreadMessage) => {

@@ -2,6 +2,7 @@
 // output lengths, mixed priorities. Prompts are corpus text, so transformers.js can re-tokenize them.
 import type { ModelCard } from "../../shared/models/model-card.ts";
 import { BPE_CORPUS } from "../model-builder/bpe-corpus.ts";
+import { SeededRandom } from "../model-builder/seeded-random.ts";
 
 export interface TraceShape {
   requests: number;
@@ -21,18 +22,6 @@ export interface TraceRequest {
   text: string;
   outputTokens: number;
   priority: number;
-}
-
-/** mulberry32: small, seeded, good enough for workload generation. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function logNormal(next: () => number, shape: TraceShape["prompt"]): number {
@@ -56,7 +45,8 @@ function promptOfLength(card: ModelCard, words: string[], start: number, tokens:
 }
 
 export function mixedTrace(card: ModelCard, shape: TraceShape): TraceRequest[] {
-  const next = rng(shape.seed);
+  const random = new SeededRandom(shape.seed, "mixed-trace");
+  const next = () => random.uniform();
   const words = BPE_CORPUS.split(/\s+/).filter((w) => w.length > 0);
   let at = 0;
   return Array.from({ length: shape.requests }, (_, index) => {
