@@ -77,10 +77,10 @@ const SHAPE: Omit<TraceShape, "requests" | "seed"> = {
 /**
  * The default SLO, relative to how fast this machine serves one request alone (the naive server's
  * calibration run, p50): first token within 5× a lone request's TTFT, and each further token
- * within 3× its time per token — "interactive" on whatever CPU runs the benchmark, and
+ * within 5× its time per token (on 2 cores a batch-16 step takes ≈3.4× a lone one) — "interactive" on whatever CPU runs the benchmark, and
  * independent of other load on it, which slows every system alike.
  */
-const SLO_MULTIPLES = { ttft: 5, tpot: 3 };
+const SLO_MULTIPLES = { ttft: 5, tpot: 5 };
 
 /** Replays the trace at `ratePerS`; resolves with per-request completions and the arrival times. */
 function replay(system: OpenLoopSystem, trace: TraceRequest[], ratePerS: number): Promise<Array<{ request: TraceRequest; arrivedAtMs: number } & Completion>> {
