@@ -76,9 +76,9 @@ const SHAPE: Omit<TraceShape, "requests" | "seed"> = {
 
 /**
  * The default SLO, relative to how fast this machine serves one request alone (the naive server's
- * calibration run, p50): first token within 5× a lone request's TTFT, and each further token
- * within 5× its time per token (on 2 cores a batch-16 step takes ≈3.4× a lone one) — "interactive" on whatever CPU runs the benchmark, and
- * independent of other load on it, which slows every system alike.
+ * calibration run, p50): first token within 5× a lone request's TTFT, and each further token within
+ * 5× its time per token (on 2 cores a batch-16 step takes ≈3.4× a lone one). "Interactive" on
+ * whatever CPU runs the benchmark, and independent of other load on it, which slows all alike.
  */
 const SLO_MULTIPLES = { ttft: 5, tpot: 5 };
 
