@@ -65,7 +65,7 @@ export async function runPriorityWaitBench(argv: string[]): Promise<void> {
     console.log(`  ${maxBatch} running + ${backlog.length - maxBatch} queued p8 jobs: ${loadedWait.toFixed(0)} ms (${percentile(loaded.map(waitOf), 95).toFixed(0)} ms)`);
     console.log(`  one decode step under load ≈ ${step.toFixed(0)} ms (the p0 job's time per token)`);
     console.log(`  target: loaded ≤ 2 × idle + one step = ${bound.toFixed(0)} ms → ${loadedWait <= bound ? "met" : "MISSED"}`);
-    console.log(`  p8 jobs still running when the last p0 job finished: ${stillRunning} of ${maxBatch}`);
+    console.log(`  p8 jobs started and unfinished (running or preempted) when the last p0 job finished: ${stillRunning}`);
   } finally {
     await stack.close();
   }

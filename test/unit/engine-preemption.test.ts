@@ -85,6 +85,24 @@ describe("preemption", () => {
     for (const request of [a, b]) expect(run.tokens.get(request.id)).toEqual((await alone(request)).tokens);
   });
 
+  it("a prefill group in flight yields to a more urgent arrival and restarts later, output unchanged", async () => {
+    const run = await engineWith({ prefillChunkTokens: 64 });
+    const big = low("big", 5, { promptIds: promptOf(600, 5, VOCAB), maxTokens: 4 });
+    run.engine.submit(big);
+    await run.step();
+    await run.step();
+    run.engine.submit(greedyRequest("urgent", promptOf(6, 6, VOCAB), { priority: 0, maxTokens: 3 }));
+    await run.runToIdle();
+    expect(run.engine.stats().preemptions).toBe(1);
+    const order = lifecycle(run);
+    expect(order.indexOf("finished:urgent")).toBeLessThan(order.indexOf("finished:big"));
+    // The urgent job's tokens all came before the big one's first token.
+    const firstBig = run.stepTokens.findIndex((tokens) => tokens.some((t) => t.id === "big"));
+    const lastUrgent = run.stepTokens.findLastIndex((tokens) => tokens.some((t) => t.id === "urgent"));
+    expect(lastUrgent).toBeLessThan(firstBig);
+    expect(run.tokens.get("big")).toEqual((await alone(big)).tokens);
+  });
+
   it("equal priorities never preempt: a waiting p8 job waits for a free slot", async () => {
     const run = await engineWith({ maxBatch: 1 });
     run.engine.submit(low("running", 1, { maxTokens: 8 }));

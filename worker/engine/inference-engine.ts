@@ -9,7 +9,7 @@ import type { ModelCard } from "../../shared/models/model-card.ts";
 import { packLanes, type DecodeLane } from "./decode-lanes.ts";
 import { AdmissionPolicy } from "./admission-policy.ts";
 import { PrefillGroup } from "./prefill-group.ts";
-import { preemptFor } from "./preemption.ts";
+import { groupYields, preemptFor } from "./preemption.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Sequence } from "./sequence.ts";
 import { validateRequest } from "./validate-request.ts";
@@ -145,6 +145,7 @@ export class InferenceEngine {
     try {
       this.dropFinishedRunning();
       if (this.group && !this.group.dropFinished()) this.group = null;
+      if (this.group && groupYields(this.scheduler, this.policy, this.group.sequences, this.now())) this.requeueGroup(this.group);
       if (!this.group) {
         this.preempt();
         this.admitGroup();
@@ -173,6 +174,17 @@ export class InferenceEngine {
     this.preemptions += victims.length;
     // Their rows are no longer "running": re-packing drops them and their KV.
     this.lanes = packLanes(this.lm.signature.kv, this.lanes);
+  }
+
+  /** The prefill group in flight goes back to waiting (its partial prompt KV is dropped). */
+  private requeueGroup(group: PrefillGroup): void {
+    const nowMs = this.now();
+    for (const sequence of group.sequences) {
+      sequence.preempt(nowMs);
+      this.scheduler.enqueue(sequence);
+    }
+    this.preemptions += group.rows;
+    this.group = null;
   }
 
   private admitGroup(): void {

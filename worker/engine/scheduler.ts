@@ -58,8 +58,9 @@ export class Scheduler {
 
   /**
    * Takes the next group to prefill together, strictly in policy order (no overtaking): stops at the
-   * first sequence that would break the batch or KV limit, or make the group's left padding exceed
-   * its real tokens (padded slots ≤ 2 × real tokens keeps padded prefill work under 2×).
+   * first sequence that would break the batch or KV limit, lengthen the prefill of more urgent rows,
+   * or make the group's left padding exceed its real tokens (padded slots ≤ 2 × real tokens keeps
+   * padded prefill work under 2×).
    */
   admit(admitted: readonly Sequence[], nowMs: number): Sequence[] {
     this.waiting = this.policy.order(this.waiting, nowMs);
@@ -76,6 +77,9 @@ export class Scheduler {
       const nextLongest = Math.max(longestPrompt, candidate.pendingPromptTokens);
       const nextReal = realPromptTokens + candidate.pendingPromptTokens;
       if (group.length > 0 && (group.length + 1) * nextLongest > 2 * nextReal) break;
+      // A less urgent sequence may share the group's passes but never lengthen its prefill (that
+      // would delay the urgent rows' first tokens).
+      if (group.length > 0 && nextLongest > longestPrompt && this.policy.level(candidate, nowMs) > this.policy.level(group[0], nowMs)) break;
       group.push(candidate);
       count++;
       widest = nextWidest;
