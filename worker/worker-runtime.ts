@@ -49,10 +49,15 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
 
   // max batch + lookahead jobs taken at once; the unstarted ones may be displaced by more urgent work.
   const capacity = config.maxBatch + config.admissionLookahead;
+  const workerOf = new Map<string, Worker>();
   const lookahead = new AdmissionLookahead({
     capacity,
     peekBest: (model) => queue.bestWaitingPriority(model),
     withdraw: (id) => inference.withdraw(id),
+    resize: (model, delta) => {
+      const worker = workerOf.get(model);
+      if (worker) worker.concurrency = Math.max(capacity, worker.concurrency + delta);
+    },
     onError: (error) => logger.warn("admission lookahead peek failed", { error }),
   });
 
@@ -68,7 +73,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     onChanged: (row) => delivery.onChanged(row),
     lookahead,
   });
-  const workers = config.models.map((m) =>
+  const workers: Worker[] = config.models.map((m) =>
     createGenerateWorker({
       model: m.name,
       connection,
@@ -86,6 +91,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       },
     }),
   );
+
+  workers.forEach((worker, i) => workerOf.set(config.models[i].name, worker));
 
   const reconciler = new Reconciler({ store, queue, events, models: config.models.map((m) => m.name), logger });
   const reconcile = () => reconciler.reconcile().catch((error) => logger.warn("reconcile failed", { error }));

@@ -1,7 +1,9 @@
 // Lets urgent queued work reach a saturated worker. The worker takes max batch + lookahead jobs; the
 // unstarted ones wait in the engine. While every slot is taken, the best job still in BullMQ is
-// peeked every pollMs; if it is more urgent than the least urgent unstarted job held here, that job
-// is withdrawn (returned to the queue), freeing a slot that BullMQ fills with the urgent one.
+// peeked every pollMs; if it is more urgent than the least urgent unstarted job held here, the
+// worker takes one job more at once (the urgent one) and that unstarted job is withdrawn (returned
+// to the queue); the extra slot closes when the withdrawal is done. Held-but-unstarted jobs stay
+// bounded by the lookahead plus one per withdrawal in flight.
 
 export interface AdmissionLookaheadOptions {
   /** Jobs this worker may take at once (BullMQ concurrency = max batch + lookahead). */
@@ -12,6 +14,8 @@ export interface AdmissionLookaheadOptions {
   peekBest(model: string): Promise<number | null>;
   /** Asks the engine to hand back an unstarted job; its processor then returns it to the queue. */
   withdraw(id: string): void;
+  /** Changes how many jobs the model's BullMQ worker takes at once by `delta` (+1 / −1). */
+  resize(model: string, delta: number): void;
   onError?(error: unknown): void;
 }
 
@@ -24,7 +28,8 @@ interface Held {
 
 export class AdmissionLookahead {
   private readonly held = new Map<string, Held>();
-  private readonly withdrawing = new Set<string>();
+  /** Withdrawals in flight: job id → model whose worker got an extra slot for it. */
+  private readonly withdrawing = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private peeking = false;
   /** Jobs returned to the queue to make room for more urgent ones (a counter for metrics). */
@@ -43,13 +48,13 @@ export class AdmissionLookahead {
     const entry = this.held.get(id);
     if (entry) entry.started = true;
     // A withdrawal that lost the race (it started first) is over.
-    this.withdrawing.delete(id);
+    this.endWithdrawal(id);
   }
 
   /** It left this worker (finished, failed or withdrawn). */
   release(id: string): void {
     this.held.delete(id);
-    this.withdrawing.delete(id);
+    this.endWithdrawal(id);
     this.schedule();
   }
 
@@ -59,7 +64,14 @@ export class AdmissionLookahead {
   }
 
   private get saturated(): boolean {
-    return this.held.size >= this.options.capacity;
+    return this.held.size >= this.options.capacity + this.withdrawing.size;
+  }
+
+  private endWithdrawal(id: string): void {
+    const model = this.withdrawing.get(id);
+    if (model === undefined) return;
+    this.withdrawing.delete(id);
+    this.options.resize(model, -1);
   }
 
   private schedule(): void {
@@ -81,8 +93,11 @@ export class AdmissionLookahead {
         if (best === null) continue;
         const victim = this.leastUrgentUnstarted(model);
         if (victim && best < victim.queuePriority) {
-          this.withdrawing.add(victim.id);
+          // The extra slot first, so BullMQ hands over the urgent job without waiting for the
+          // engine (busy in a forward pass) to answer the withdrawal.
+          this.withdrawing.set(victim.id, model);
           this.withdrawals++;
+          this.options.resize(model, +1);
           this.options.withdraw(victim.id);
           return;
         }
