@@ -1,13 +1,13 @@
 // Aging in the queue (no starvation): BullMQ's priority is fixed when a job is added, so every pass
 // raises queued jobs one level per GENQ_PRIORITY_AGING_SECONDS they waited (never above 0), keeping
 // their fair-queue rank. Workers then take aged jobs first; the engine ages by the same rule.
-import type { JobStore } from "../db/job-store.ts";
+import type { JobStore } from "../store/job-store.ts";
 import { agedPriority } from "../jobs.ts";
 import type { Logger } from "../logger.ts";
 import type { JobQueue } from "./job-queue.ts";
 
 export interface QueueAgingOptions {
-  store: JobStore;
+  jobs: JobStore;
   queue: JobQueue;
   /** Waiting this long raises a job one level (GENQ_PRIORITY_AGING_SECONDS × 1000); 0 = off. */
   agingMs: number;
@@ -45,12 +45,12 @@ export class QueueAging {
 
   /** One pass: re-prioritizes the queued jobs whose level changed since the last pass; returns how many. */
   async pass(): Promise<number> {
-    const { store, queue, agingMs } = this.options;
+    const { jobs, queue, agingMs } = this.options;
     const nowMs = (this.options.now ?? Date.now)();
     const sinceMs = this.lastPassMs ?? 0;
     this.lastPassMs = nowMs;
     let changed = 0;
-    for (const row of store.listQueuedOlderThan(nowMs - agingMs, this.options.batchSize ?? 5_000)) {
+    for (const row of await jobs.listQueuedOlderThan(nowMs - agingMs, this.options.batchSize ?? 5_000)) {
       if (row.priority === 0) continue;
       const level = agedPriority(row.priority, nowMs - row.createdAt, agingMs);
       if (level === agedPriority(row.priority, sinceMs - row.createdAt, agingMs)) continue;

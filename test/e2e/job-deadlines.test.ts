@@ -2,13 +2,12 @@
 // the job (QUEUE_TIMEOUT), removes it from BullMQ and sends a signed `job.expired` webhook.
 // timeout_seconds: a running job past it ends `expired` (RUN_TIMEOUT) keeping its partial output.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Redis } from "ioredis";
 import { Webhook } from "standardwebhooks";
-import { openDatabase } from "../../shared/db/client.ts";
-import { generateWebhookSecret } from "../../shared/db/webhook-secret-store.ts";
 import { createLogger } from "../../shared/logger.ts";
-import { JobQueue } from "../../shared/queue/job-queue.ts";
-import { startDelivery } from "../../worker/delivery-runtime.ts";
+import { openNodeServices } from "../../shared/node-services.ts";
+import { openStore } from "../../shared/store/open-store.ts";
+import { generateWebhookSecret } from "../../shared/store/webhook-secret-store.ts";
+import { startWebhookRuntime } from "../../worker/webhooks/webhook-runtime.ts";
 import { createTestEnv } from "../harness/test-env.ts";
 import { isTerminalJob, startTestApi } from "../harness/test-api.ts";
 import { startTestStack, type TestStack } from "../harness/test-stack.ts";
@@ -21,9 +20,9 @@ describe("max_queue_seconds", () => {
     const env = await createTestEnv({ GENQ_WEBHOOK_SECRET: secret, GENQ_WEBHOOK_ALLOW_HOSTS: "127.0.0.1" });
     const api = await startTestApi(env.config);
     // Webhook delivery only: no generation worker is running.
-    const db = openDatabase(env.config.databasePath);
-    const redis = new Redis(env.config.redisUrl!, { maxRetriesPerRequest: null });
-    const delivery = startDelivery(env.config, { db, connection: redis, logger: createLogger("silent") });
+    const logger = createLogger("silent");
+    const services = await openNodeServices(env.config, openStore(env.config), logger, "patient");
+    const delivery = await startWebhookRuntime(env.config, services, logger);
     try {
       const res = await api.post("/v1/jobs", { prompt: "late", max_tokens: 4, max_queue_seconds: 0.3, webhook: { url: `${receiver.url}/hook` } });
       expect(res.status).toBe(202);
@@ -34,10 +33,8 @@ describe("max_queue_seconds", () => {
       const expired = await api.waitFor(queued.id, isTerminalJob, 10_000);
       expect(expired).toMatchObject({ status: "expired", started_at: null, output: null, error: { code: "QUEUE_TIMEOUT" } });
       expect(Date.parse(expired.completed_at) - Date.parse(expired.created_at)).toBeGreaterThanOrEqual(300);
-      const queue = new JobQueue({ connection: api.nodeDeps.connection, prefix: env.config.queuePrefix });
-      expect(await queue.stateOf(queued.id, "tiny")).toBe("unknown");
-      expect(await queue.stateOf(other, "tiny")).toBe("prioritized");
-      await queue.close();
+      expect(await services.queue.stateOf(queued.id, "tiny")).toBe("unknown");
+      expect(await services.queue.stateOf(other, "tiny")).toBe("prioritized");
       expect((await (await api.get(`/v1/jobs/${other}`)).json()).status).toBe("queued");
 
       const [hook] = await eventually(() => (receiver.on("/hook").length > 0 ? receiver.on("/hook") : undefined), 8_000, "job.expired webhook");
@@ -46,8 +43,7 @@ describe("max_queue_seconds", () => {
     } finally {
       await delivery.close();
       await api.close();
-      redis.disconnect();
-      db.$client.close();
+      await services.close();
       await env.cleanup();
       await receiver.close();
     }

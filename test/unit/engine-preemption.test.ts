@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { greedyRequest, promptOf, startEngine, type EngineRun } from "../harness/engine-runner.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";
-import type { FromThreadMessage, GenerationRequest } from "../../worker/thread/thread-messages.ts";
+import type { GenerationRequest } from "../../worker/engine/generation.ts";
+import type { FromThreadMessage } from "../../worker/thread/thread-messages.ts";
 
 const VOCAB = 512;
 let shared: EngineRun;

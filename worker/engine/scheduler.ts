@@ -28,11 +28,6 @@ export class Scheduler {
     return this.waiting.length;
   }
 
-  /** Whether the sequence could ever be admitted (alone) under maxKvTokens. */
-  fitsAlone(sequence: Sequence): boolean {
-    return sequence.reservedTokens <= this.limits.maxKvTokens;
-  }
-
   /** Order is decided at admission time (effective priority changes while sequences wait). */
   enqueue(sequence: Sequence): void {
     this.waiting.push(sequence);

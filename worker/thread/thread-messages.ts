@@ -1,6 +1,7 @@
 // The message protocol between the worker's main thread (BullMQ, SQLite) and the inference
-// thread (onnxruntime sessions, scheduler). Plain structured-clone data only.
-import type { SamplingParams } from "../sampling/sampling-params.ts";
+// thread (onnxruntime sessions, scheduler): a transport for the engine's requests and events
+// (worker/engine/generation.ts). Plain structured-clone data only.
+import type { GenerationEvent, GenerationRequest } from "../engine/generation.ts";
 
 export interface InferenceThreadOptions {
   /** Model name -> folder, in registration order (the first is the default). */
@@ -19,23 +20,6 @@ export interface InferenceThreadOptions {
   priorityAgingMs?: number;
 }
 
-export interface GenerationRequest {
-  id: string;
-  model: string;
-  /** Prompt token ids (already rendered with the chat template and tokenized). */
-  promptIds: number[];
-  maxTokens: number;
-  sampling: SamplingParams;
-  stop: string[];
-  ignoreEos: boolean;
-  /** 0 (most urgent) .. 9; admission is by effective priority (aged), earliest queue deadline, arrival. */
-  priority: number;
-  /** Epoch ms the job was queued; time waited before reaching the engine counts toward aging. */
-  queuedAtMs?: number;
-  /** Epoch ms by which the job must start (max_queue_seconds); earlier deadlines go first within a level. */
-  queueDeadlineMs?: number;
-}
-
 export type ToThreadMessage =
   | { type: "submit"; request: GenerationRequest }
   | { type: "cancel"; id: string }
@@ -43,27 +27,12 @@ export type ToThreadMessage =
   | { type: "withdraw"; id: string }
   | { type: "shutdown" };
 
-export type FinishReason = "stop" | "length" | "canceled";
-
 export type FromThreadMessage =
   /** Everything one engine step (or one handled message) produced, in order: one postMessage per step. */
   | { type: "batch"; messages: FromThreadMessage[] }
   | { type: "ready"; models: Array<{ name: string; vocabSize: number; contextLength: number }> }
   | { type: "init-failed"; message: string }
-  | { type: "started"; id: string }
-  /** New text for a running job (stop strings already held back). `tokens` = completion tokens so far. */
-  | { type: "delta"; id: string; text: string; tokens: number }
-  | {
-      type: "finished";
-      id: string;
-      text: string;
-      finishReason: FinishReason;
-      promptTokens: number;
-      completionTokens: number;
-    }
-  /** The job never started and left the engine on request; the worker returns it to the queue. */
-  | { type: "withdrawn"; id: string }
-  | { type: "failed"; id: string; code: "INVALID_TOKEN" | "CONTEXT_LENGTH_EXCEEDED" | "ENGINE_ERROR"; message: string }
+  | GenerationEvent
   /**
    * Engine load, at most every 500 ms while busy. `running` = admitted (decoding or prefilling);
    * `kvTokens` = KV slots allocated, padding included; `kvBytes` = their key+value bytes;
