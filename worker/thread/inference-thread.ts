@@ -17,7 +17,11 @@ const options = workerData as InferenceThreadOptions;
  * structured clone and one wake-up of the main thread) per step instead of one per token.
  */
 const outbox: FromThreadMessage[] = [];
-const post = (message: FromThreadMessage) => outbox.push(message);
+const post = (message: FromThreadMessage) => {
+  outbox.push(message);
+  // `started` marks the job running (started_at): sent before the step's forward passes, not after.
+  if (message.type === "started") flush();
+};
 function postNow(message: FromThreadMessage): void {
   post(message);
   flush();
