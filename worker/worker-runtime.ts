@@ -4,6 +4,7 @@ import type { Worker } from "bullmq";
 import type { GenqConfig } from "../shared/config.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
+import { inferenceCounters } from "../shared/metrics/inference-counters.ts";
 import { openNodeServices } from "../shared/node-services.ts";
 import { openStore } from "../shared/store/open-store.ts";
 import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
@@ -36,8 +37,12 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     maxKvTokens: config.maxKvTokens,
     prefillChunkTokens: config.prefillChunkTokens,
     priorityAgingMs: config.priorityAgingMs,
+    prefixCacheTokens: config.prefixCacheTokens,
   });
   const inference = new InferenceJobs(client);
+  const stopCounters = client.subscribe((m) => {
+    if (m.type === "stats") inferenceCounters.report(client, m);
+  });
   const stopCancels = events.onCancel((id) => inference.cancel(id));
 
   // max batch + lookahead jobs taken at once; the unstarted ones may be displaced by more urgent work.
@@ -89,6 +94,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       if (timedOut) await Promise.all(workers.map((w) => w.close(true)));
       stopCancels();
       lookahead.close();
+      stopCounters();
       inference.close();
       await client.close();
       await webhooks.close();

@@ -2,6 +2,7 @@
 // The thread protocol (worker/thread/) carries these; the engine never imports the thread.
 import type { GenerationErrorCode } from "../../shared/errors.ts";
 import type { SamplingParams } from "../sampling/sampling-params.ts";
+import type { ResponseFormat } from "../../shared/structured-output/response-format.ts";
 
 export interface GenerationRequest {
   id: string;
@@ -18,6 +19,8 @@ export interface GenerationRequest {
   queuedAtMs?: number;
   /** Epoch ms by which the job must start (max_queue_seconds); earlier deadlines go first within a level. */
   queueDeadlineMs?: number;
+  /** JSON output constrained token by token (json_object / json_schema); absent = free text. */
+  responseFormat?: ResponseFormat;
 }
 
 export type FinishReason = "stop" | "length" | "canceled";

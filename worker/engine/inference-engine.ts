@@ -8,11 +8,17 @@ import type { GenerationEvent, GenerationRequest } from "./generation.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
 import { packLanes, type DecodeLane } from "./decode-lanes.ts";
 import { AdmissionPolicy } from "./admission-policy.ts";
+import { JsonGrammarCache } from "../sampling/json-grammar-cache.ts";
 import { PrefillGroup } from "./prefill-group.ts";
 import { groupYields, preemptFor } from "./preemption.ts";
+import { PrefixAdmission, type PrefixCounters } from "./prefix-admission.ts";
+import { PrefixCache } from "./prefix-cache.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Sequence } from "./sequence.ts";
 import { validateRequest } from "./validate-request.ts";
+
+/** Group padding rule with the prefix cache on (see Scheduler.admit): padded slots ≤ 1.25 × real tokens. */
+const CACHED_MAX_PADDED_TO_REAL = 1.25;
 
 export interface EngineOptions {
   /** Most sequences decoded together (running + prefilling). */
@@ -23,6 +29,8 @@ export interface EngineOptions {
   prefillChunkTokens: number;
   /** Waiting this long raises a sequence one priority level; 0 or absent = no aging. */
   priorityAgingMs?: number;
+  /** Prompt-prefix KV cache budget in tokens (GENQ_PREFIX_CACHE_TOKENS); 0 or absent = off. */
+  prefixCacheTokens?: number;
 }
 
 export interface EngineStats {
@@ -40,6 +48,10 @@ export interface EngineStats {
   steps: number;
   /** Running sequences preempted (KV dropped, resumed later by recompute) since start. */
   preemptions: number;
+  /** Since start: prompt tokens admitted and those whose KV came from the prefix cache. */
+  counters: PrefixCounters;
+  /** Tokens held by the prefix cache now. */
+  prefixCacheTokens: number;
 }
 
 export type EngineEmit = (event: GenerationEvent) => void;
@@ -66,6 +78,8 @@ export class InferenceEngine {
   private arrivals = 0;
   private admissions = 0;
   private preemptions = 0;
+  private readonly grammars: JsonGrammarCache;
+  private readonly prefix: PrefixAdmission;
 
   constructor(
     readonly card: ModelCard,
@@ -77,6 +91,8 @@ export class InferenceEngine {
     this.policy = new AdmissionPolicy({ priorityAgingMs: options.priorityAgingMs ?? 0 });
     this.scheduler = new Scheduler(options, this.policy);
     this.now = hooks.now ?? Date.now;
+    this.grammars = new JsonGrammarCache(card);
+    this.prefix = new PrefixAdmission(new PrefixCache(lm.signature.kv, options.prefixCacheTokens ?? 0));
   }
 
   get hasWork(): boolean {
@@ -90,7 +106,7 @@ export class InferenceEngine {
     if (problem) return this.emit({ type: "failed", id: request.id, ...problem });
     let sequence: Sequence;
     try {
-      sequence = new Sequence(request, this.card, this.now());
+      sequence = new Sequence(request, this.card, this.grammars.masksFor(request.responseFormat), this.now());
     } catch (error) {
       return this.emit({ type: "failed", id: request.id, code: "ENGINE_ERROR", message: `invalid request: ${errorText(error)}` });
     }
@@ -133,6 +149,8 @@ export class InferenceEngine {
       worstTokenGapMs: this.worstTokenGapMs,
       steps: this.steps,
       preemptions: this.preemptions,
+      counters: { ...this.prefix.counters },
+      prefixCacheTokens: this.prefix.cache.cachedTokens,
     };
   }
 
@@ -189,7 +207,9 @@ export class InferenceEngine {
 
   private admitGroup(): void {
     const nowMs = this.now();
-    const sequences = this.scheduler.admit(this.runningSequences, nowMs);
+    const sequences = this.prefix.cache.enabled
+      ? this.scheduler.admit(this.runningSequences, nowMs, (s, group) => this.prefix.pendingTokens(s, group), CACHED_MAX_PADDED_TO_REAL)
+      : this.scheduler.admit(this.runningSequences, nowMs);
     if (sequences.length === 0) return;
     for (const sequence of sequences) {
       sequence.admit(++this.admissions, nowMs);
@@ -197,7 +217,8 @@ export class InferenceEngine {
       sequence.announcedStart = true;
       this.emit({ type: "started", id: sequence.id });
     }
-    this.group = new PrefillGroup(sequences, this.lm.emptyCache(sequences.length));
+    const start = this.prefix.startGroup(sequences);
+    this.group = new PrefillGroup(sequences, start ?? this.lm.emptyCache(sequences.length));
   }
 
   /** One token for every row of the lane: input_ids [B, 1], the lane's cache as past. */
@@ -245,6 +266,7 @@ export class InferenceEngine {
     group.commit(output.present, chunk);
     if (!chunk.final) return;
     this.group = null;
+    if (this.prefix.cache.enabled) this.prefix.storeGroup(group.sequences, group.cache);
     const nowMs = performance.now();
     group.sequences.forEach((sequence, r) => {
       if (sequence.state === "finished") return;

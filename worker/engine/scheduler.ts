@@ -3,6 +3,12 @@
 import type { AdmissionPolicy } from "./admission-policy.ts";
 import type { Sequence } from "./sequence.ts";
 
+/**
+ * Prompt tokens a candidate would still compute if it joined `group` (after prefix-cache hits), or
+ * null to hold it back (and everything behind it) until the next admission.
+ */
+export type PendingPromptTokens = (candidate: Sequence, group: readonly Sequence[]) => number | null;
+
 export interface SchedulerLimits {
   /** Most sequences admitted at once (running + prefilling). */
   maxBatch: number;
@@ -55,9 +61,18 @@ export class Scheduler {
    * Takes the next group to prefill together, strictly in policy order (no overtaking): stops at the
    * first sequence that would break the batch or KV limit, lengthen the prefill of more urgent rows,
    * or make the group's left padding exceed its real tokens (padded slots ≤ 2 × real tokens keeps
-   * padded prefill work under 2×).
+   * padded prefill work under 2×). Prompt lengths are the tokens still to compute (`pendingOf`,
+   * default: what is still to feed: the prompt, or after a preemption prompt + generated tokens);
+   * with prefix caching the engine passes a tighter `maxPaddedToReal`, because what is left of
+   * prompts behind a cached prefix is short and varied, and every padded slot costs as much as a
+   * real token.
    */
-  admit(admitted: readonly Sequence[], nowMs: number): Sequence[] {
+  admit(
+    admitted: readonly Sequence[],
+    nowMs: number,
+    pendingOf: PendingPromptTokens = (s) => s.pendingPromptTokens,
+    maxPaddedToReal = 2,
+  ): Sequence[] {
     this.waiting = this.policy.order(this.waiting, nowMs);
     const group: Sequence[] = [];
     let count = admitted.length;
@@ -69,9 +84,11 @@ export class Scheduler {
       const nextWidest = Math.max(widest, candidate.reservedTokens);
       if ((count + 1) * nextWidest > this.limits.maxKvTokens) break;
       // A preempted sequence re-feeds its prompt and generated tokens (pendingPromptTokens).
-      const nextLongest = Math.max(longestPrompt, candidate.pendingPromptTokens);
-      const nextReal = realPromptTokens + candidate.pendingPromptTokens;
-      if (group.length > 0 && (group.length + 1) * nextLongest > 2 * nextReal) break;
+      const pending = pendingOf(candidate, group);
+      if (pending === null) break;
+      const nextLongest = Math.max(longestPrompt, pending);
+      const nextReal = realPromptTokens + pending;
+      if (group.length > 0 && (group.length + 1) * nextLongest > maxPaddedToReal * nextReal) break;
       // A less urgent sequence may share the group's passes but never lengthen its prefill (that
       // would delay the urgent rows' first tokens).
       if (group.length > 0 && nextLongest > longestPrompt && this.policy.level(candidate, nowMs) > this.policy.level(group[0], nowMs)) break;

@@ -96,6 +96,7 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
           priority: row.priority,
           queuedAtMs: row.createdAt,
           queueDeadlineMs: row.queueDeadlineAt ?? undefined,
+          responseFormat: params.responseFormat,
         },
         { onStarted: () => void (starting = onStarted()), onDelta: (text, tokens) => lifecycle.delta(id, text, tokens) },
       )

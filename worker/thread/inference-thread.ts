@@ -88,6 +88,8 @@ function postStats(): void {
     kvBytes: all.reduce((n, s) => n + s.kvBytes, 0),
     stepMs: Math.max(0, ...all.map((s) => s.stepMs)),
     preemptions: all.reduce((n, s) => n + s.preemptions, 0),
+    promptTokensTotal: all.reduce((n, s) => n + s.counters.promptTokens, 0),
+    prefixCacheHitTokensTotal: all.reduce((n, s) => n + s.counters.prefixCacheHitTokens, 0),
   });
 }
 

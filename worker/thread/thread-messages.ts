@@ -18,6 +18,8 @@ export interface InferenceThreadOptions {
   prefillChunkTokens: number;
   /** Waiting this long raises a sequence one priority level (GENQ_PRIORITY_AGING_SECONDS); 0 = off. */
   priorityAgingMs?: number;
+  /** Prompt-prefix KV cache per model, in tokens (GENQ_PREFIX_CACHE_TOKENS); 0 or absent = off. */
+  prefixCacheTokens?: number;
 }
 
 export type ToThreadMessage =
@@ -38,4 +40,15 @@ export type FromThreadMessage =
    * `kvTokens` = KV slots allocated, padding included; `kvBytes` = their key+value bytes;
    * `preemptions` = running sequences preempted since the thread started (all models).
    */
-  | { type: "stats"; running: number; waiting: number; kvTokens: number; kvBytes: number; stepMs: number; preemptions: number };
+  | {
+      type: "stats";
+      running: number;
+      waiting: number;
+      kvTokens: number;
+      kvBytes: number;
+      stepMs: number;
+      preemptions: number;
+      /** Totals since the thread started, all models: prompt tokens admitted, and those served from the prefix cache. */
+      promptTokensTotal: number;
+      prefixCacheHitTokensTotal: number;
+    };
