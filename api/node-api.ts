@@ -9,6 +9,8 @@ import type { Logger } from "../shared/logger.ts";
 import { ThroughputMeter } from "../shared/metrics/throughput-meter.ts";
 import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
 import { openNodeServices, type NodeServices } from "../shared/node-services.ts";
+import { DeadlineSweeper } from "../shared/queue/deadline-sweeper.ts";
+import { QueueAging } from "../shared/queue/queue-aging.ts";
 import { QueuePosition } from "../shared/queue/queue-position.ts";
 import { openStore } from "../shared/store/open-store.ts";
 import { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
@@ -70,10 +72,18 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     publicUrl: config.delivery.publicUrl,
     now: Date.now,
   };
+  // Deadlines (max_queue_seconds, timeout_seconds) are enforced by the API, so they hold with no
+  // worker up; aging re-prioritises waiting jobs one level per GENQ_PRIORITY_AGING_SECONDS.
+  const sweeper = new DeadlineSweeper({ jobs: store.jobs, lifecycle: services.lifecycle, queue: services.queue, events, logger });
+  sweeper.start();
+  const aging = new QueueAging({ jobs: store.jobs, queue: services.queue, agingMs: config.priorityAgingMs, logger });
+  aging.start();
   return {
     deps,
     services,
     async close() {
+      await sweeper.stop();
+      await aging.stop();
       stopMeter();
       await streams.close();
       await services.close();

@@ -45,6 +45,8 @@ const envSchema = z.object({
   GENQ_MAX_BATCH: intInRange(1, 1024).default(16),
   GENQ_MAX_KV_TOKENS: intInRange(64, 16_777_216).default(65_536),
   GENQ_PREFILL_CHUNK_TOKENS: intInRange(16, 65_536).default(256),
+  GENQ_PRIORITY_AGING_SECONDS: intInRange(0, 86_400).default(30),
+  GENQ_ADMISSION_LOOKAHEAD: intInRange(0, 1024).default(4),
   GENQ_PREFIX_CACHE_TOKENS: intInRange(0, 16_777_216).default(4096),
   GENQ_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   GENQ_ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
@@ -99,6 +101,10 @@ export interface GenqConfig {
   maxBatch: number;
   maxKvTokens: number;
   prefillChunkTokens: number;
+  /** Waiting this long raises a job one priority level, in the engine and in the queue (0 = off). */
+  priorityAgingMs: number;
+  /** Jobs a worker takes beyond max batch and holds unstarted, so urgent work reaches the engine. */
+  admissionLookahead: number;
   /** Prompt-prefix KV cache per model and worker, in tokens; 0 = off. */
   prefixCacheTokens: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -186,6 +192,8 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     maxBatch: e.GENQ_MAX_BATCH,
     maxKvTokens: e.GENQ_MAX_KV_TOKENS,
     prefillChunkTokens: e.GENQ_PREFILL_CHUNK_TOKENS,
+    priorityAgingMs: e.GENQ_PRIORITY_AGING_SECONDS * 1000,
+    admissionLookahead: e.GENQ_ADMISSION_LOOKAHEAD,
     prefixCacheTokens: e.GENQ_PREFIX_CACHE_TOKENS,
     logLevel: e.GENQ_LOG_LEVEL,
     adminKey: e.GENQ_ADMIN_KEY,

@@ -152,8 +152,20 @@ export const ERROR_CODES = {
   JOB_EXPIRED: {
     status: 410,
     title: "Job expired",
-    description: "The job waited or ran longer than its limit and was stopped (reserved for `max_queue_seconds` / `timeout_seconds`).",
+    description: "The job waited or ran longer than its limit and was stopped; its `error.code` says which limit (`QUEUE_TIMEOUT`, `RUN_TIMEOUT`).",
     fix: "Submit again, with a longer limit or at a higher priority.",
+  },
+  QUEUE_TIMEOUT: {
+    status: 504,
+    title: "Job not started within max_queue_seconds",
+    description: "The job was still queued when its `max_queue_seconds` ran out, so it expired without running. A job's `error.code`, never the answer to a request.",
+    fix: "Submit again with a longer `max_queue_seconds`, at a higher priority, or when the queue is shorter.",
+  },
+  RUN_TIMEOUT: {
+    status: 504,
+    title: "Job not finished within timeout_seconds",
+    description: "The job started but had not finished when its `timeout_seconds` ran out; generation stopped and the job expired, keeping the partial output. A job's `error.code`, never the answer to a request.",
+    fix: "Submit again with a longer `timeout_seconds` or a lower `max_tokens`.",
   },
   INTERNAL: {
     status: 500,

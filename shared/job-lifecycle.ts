@@ -39,6 +39,14 @@ export class JobLifecycle {
     return await this.announced(await this.deps.jobs.fail(id, code, message, this.now()));
   }
 
+  /**
+   * queued|running -> expired: QUEUE_TIMEOUT (not started within max_queue_seconds) or RUN_TIMEOUT
+   * (ran past timeout_seconds; `partial` keeps its output). Sends `job.expired` webhooks.
+   */
+  async expire(id: string, code: "QUEUE_TIMEOUT" | "RUN_TIMEOUT", message: string, partial?: Omit<JobResult, "finishReason">): Promise<JobRow | undefined> {
+    return await this.announced(await this.deps.jobs.expire(id, code, message, this.now(), partial));
+  }
+
   /** A queued job is canceled at once; the worker will find it terminal and skip it. */
   async cancelQueued(id: string): Promise<JobRow | undefined> {
     return await this.announced(await this.deps.jobs.cancelQueued(id, this.now()));

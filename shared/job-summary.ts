@@ -15,6 +15,9 @@ export interface JobSummary {
   usage: { prompt_tokens: number; completion_tokens: number };
   error: { code: string; message: string } | null;
   metadata: Record<string, unknown> | null;
+  /** Deadlines as submitted (null: none). */
+  max_queue_seconds: number | null;
+  timeout_seconds: number | null;
   urls: { self: string; cancel: string; events: string };
 }
 
@@ -36,6 +39,8 @@ export function jobSummary(row: JobRow, baseUrl = ""): JobSummary {
     usage: { prompt_tokens: row.promptTokens, completion_tokens: row.completionTokens },
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? "" } : null,
     metadata: row.metadata ? (JSON.parse(row.metadata) as Record<string, unknown>) : null,
+    max_queue_seconds: row.queueDeadlineAt === null ? null : (row.queueDeadlineAt - row.createdAt) / 1000,
+    timeout_seconds: row.runTimeoutMs === null ? null : row.runTimeoutMs / 1000,
     urls: { self, cancel: `${self}/cancel`, events: `${self}/events` },
   };
 }

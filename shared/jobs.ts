@@ -46,6 +46,15 @@ export function bullPriority(priority: number, tenantRank = 0): number {
   return priority * FAIR_RANK_STRIDE + rank + 1;
 }
 
+/**
+ * Aging (no starvation): a job's effective priority after waiting `waitedMs` — one level more urgent
+ * per `agingMs` waited, never above 0; `agingMs` 0 = no aging. Used by the queue and the engine alike.
+ */
+export function agedPriority(priority: number, waitedMs: number, agingMs: number): number {
+  if (agingMs <= 0) return priority;
+  return Math.max(0, priority - Math.floor(Math.max(0, waitedMs) / agingMs));
+}
+
 /** Redis pub/sub channels (under the configured prefix). */
 export function jobEventsChannel(prefix: string): string {
   return `${prefix}:job-events`;

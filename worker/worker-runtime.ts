@@ -9,6 +9,7 @@ import { openNodeServices } from "../shared/node-services.ts";
 import { openStore } from "../shared/store/open-store.ts";
 import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
 import { createGenerateWorker } from "./queue/generate-worker.ts";
+import { AdmissionLookahead } from "./queue/admission-lookahead.ts";
 import { InferenceJobs } from "./queue/inference-jobs.ts";
 import { Reconciler } from "./queue/reconciler.ts";
 import { InferenceClient } from "./thread/inference-client.ts";
@@ -35,6 +36,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     maxBatch: config.maxBatch,
     maxKvTokens: config.maxKvTokens,
     prefillChunkTokens: config.prefillChunkTokens,
+    priorityAgingMs: config.priorityAgingMs,
     prefixCacheTokens: config.prefixCacheTokens,
   });
   const inference = new InferenceJobs(client);
@@ -43,20 +45,36 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   });
   const stopCancels = events.onCancel((id) => inference.cancel(id));
 
+  // max batch + lookahead jobs taken at once; the unstarted ones may be displaced by more urgent work.
+  const capacity = config.maxBatch + config.admissionLookahead;
+  const workerOf = new Map<string, Worker>();
+  const lookahead = new AdmissionLookahead({
+    capacity,
+    peekBest: (model) => queue.bestWaitingPriority(model),
+    withdraw: (id) => inference.withdraw(id),
+    resize: (model, delta) => {
+      const worker = workerOf.get(model);
+      if (worker) worker.concurrency = Math.max(capacity, worker.concurrency + delta);
+    },
+    onError: (error) => logger.warn("admission lookahead peek failed", { error }),
+  });
+
   const webhooks = await startWebhookRuntime(config, services, logger);
-  const processor = createGenerateJobProcessor({ jobs: store.jobs, lifecycle, inference, models, logger });
-  const workers = config.models.map((m) =>
+  const processor = createGenerateJobProcessor({ jobs: store.jobs, lifecycle, inference, models, logger, lookahead });
+  const workers: Worker[] = config.models.map((m) =>
     createGenerateWorker({
       model: m.name,
       connection,
       prefix: config.queuePrefix,
-      concurrency: config.maxBatch,
+      concurrency: capacity,
       lockMs: config.jobLockMs,
       logger,
       processor,
       onFailedForGood: (jobId, reason) => void lifecycle.fail(jobId, "ENGINE_ERROR", reason),
     }),
   );
+
+  workers.forEach((worker, i) => workerOf.set(config.models[i].name, worker));
 
   const reconciler = new Reconciler({ jobs: store.jobs, queue, lifecycle, models: config.models.map((m) => m.name), logger });
   const reconcile = () => reconciler.reconcile().catch((error) => logger.warn("reconcile failed", { error }));
@@ -76,6 +94,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       const timedOut = await Promise.race([graceful.then(() => false), sleep(SHUTDOWN_GRACE_MS).then(() => true)]);
       if (timedOut) await Promise.all(workers.map((w) => w.close(true)));
       stopCancels();
+      lookahead.close();
       stopCounters();
       inference.close();
       await client.close();

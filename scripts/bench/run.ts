@@ -17,6 +17,8 @@ import { startGenqSystem } from "./system-genq.ts";
 import { startRawOrtSystem } from "./system-raw-ort.ts";
 import { startTransformersJsSystem } from "./system-transformers-js.ts";
 import { measureTokenGap, type TokenGapResult } from "./token-gap.ts";
+import { runMixedBench } from "./mixed-run.ts";
+import { runPriorityWaitBench } from "./priority-wait.ts";
 
 const SETTLE_MS = 3000;
 
@@ -117,6 +119,15 @@ async function tokenGaps(folder: string, args: BenchArgs): Promise<TokenGapResul
 }
 
 async function main(): Promise<void> {
+  // `--workload mixed`: open-loop traffic with mixed lengths, arrivals and priorities (mixed-run.ts).
+  // `--workload priority`: a p0 job's queue wait, idle versus under a p8 backlog (priority-wait.ts).
+  const workload = process.argv.indexOf("--workload");
+  if (workload !== -1) {
+    const name = process.argv[workload + 1];
+    if (name === "mixed") return runMixedBench(process.argv.slice(2));
+    if (name === "priority") return runPriorityWaitBench(process.argv.slice(2));
+    throw new Error(`--workload: expected mixed or priority, got "${name}"`);
+  }
   const args = parseBenchArgs(process.argv.slice(2), parseConfig({}).prefillChunkTokens);
   if (!args) return console.log(USAGE);
   const startedAt = new Date();

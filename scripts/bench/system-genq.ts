@@ -14,8 +14,9 @@ export interface EngineSystemOptions {
   prefillChunkTokens: number;
 }
 
-export async function startGenqSystem(folder: string, options: EngineSystemOptions): Promise<BenchSystem> {
-  const client = await InferenceClient.start({
+/** The inference thread on the bench model (cpu, fp32), as every engine-based bench system starts it. */
+export function startBenchClient(folder: string, options: EngineSystemOptions): Promise<InferenceClient> {
+  return InferenceClient.start({
     models: [{ name: BENCH_MODEL_NAME, path: folder }],
     device: "cpu",
     dtype: options.dtype,
@@ -23,6 +24,10 @@ export async function startGenqSystem(folder: string, options: EngineSystemOptio
     maxKvTokens: 1 << 20,
     prefillChunkTokens: options.prefillChunkTokens,
   });
+}
+
+export async function startGenqSystem(folder: string, options: EngineSystemOptions): Promise<BenchSystem> {
+  const client = await startBenchClient(folder, options);
   let wave = 0;
 
   const naive = options.maxBatch === 1;

@@ -9,7 +9,7 @@ import type { BenchRequest, BenchSystem, RequestTiming, WaveResult } from "./ben
 export type TransformersJsMode = "sequential" | "batched";
 
 /** Records when generate() hands out its first new tokens (its first put() is the prompt). */
-class FirstTokenStreamer extends BaseStreamer {
+export class FirstTokenStreamer extends BaseStreamer {
   private puts = 0;
   firstTokenAtMs = NaN;
   override put(): void {
@@ -18,12 +18,8 @@ class FirstTokenStreamer extends BaseStreamer {
   override end(): void {}
 }
 
-export async function startTransformersJsSystem(
-  folder: string,
-  mode: TransformersJsMode,
-  dtype: ModelDtype = "fp32",
-  intraOpThreads?: number,
-): Promise<BenchSystem> {
+/** The tokenizer (left padding) and model a transformers.js user would load from the folder. */
+export async function loadTransformersJs(folder: string, dtype: ModelDtype = "fp32", intraOpThreads?: number) {
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = dirname(folder);
@@ -37,6 +33,16 @@ export async function startTransformersJsSystem(
     // The options genq's sessions get, minus the provider list (transformers.js sets that from `device`).
     session_options: { ...sessionOptionsFor({ device: "cpu", intraOpThreads }), executionProviders: undefined },
   });
+  return { tokenizer, model };
+}
+
+export async function startTransformersJsSystem(
+  folder: string,
+  mode: TransformersJsMode,
+  dtype: ModelDtype = "fp32",
+  intraOpThreads?: number,
+): Promise<BenchSystem> {
+  const { tokenizer, model } = await loadTransformersJs(folder, dtype, intraOpThreads);
 
   /** One generate() call over `batch` (left padded); every request in it completes when it returns. */
   async function generate(batch: BenchRequest[], tokens: number, startMs: number): Promise<RequestTiming[]> {

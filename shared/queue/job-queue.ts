@@ -2,7 +2,7 @@
 // a queued job, and look one up (for the reconciler). Used by the API and the worker.
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { bullPriority, queueNameFor, type GenerateJobPayload } from "../jobs.ts";
+import { bullPriority, FAIR_RANK_STRIDE, queueNameFor, type GenerateJobPayload } from "../jobs.ts";
 
 export interface EnqueueRequest {
   id: string;
@@ -63,6 +63,30 @@ export class JobQueue {
   /** BullMQ's state for the job, or "unknown" when Redis has no such job. */
   async stateOf(id: string, model: string): Promise<string> {
     return await this.queueFor(model).getJobState(id);
+  }
+
+  /**
+   * Moves a waiting job to priority `level` keeping its fair-queue rank (aging). False when it is
+   * not waiting any more (taken by a worker, finished, gone) or already at that level.
+   */
+  async changeLevel(id: string, model: string, level: number): Promise<boolean> {
+    const job = await this.queueFor(model).getJob(id);
+    if (!job?.opts.priority) return false;
+    const rank = (job.opts.priority - 1) % FAIR_RANK_STRIDE;
+    const priority = bullPriority(level, rank);
+    if (priority === job.opts.priority) return false;
+    try {
+      await job.changePriority({ priority });
+      return true;
+    } catch {
+      return false; // Not waiting any more (a worker took it meanwhile).
+    }
+  }
+
+  /** BullMQ priority value (lower = more urgent) of the most urgent job waiting for `model`, or null. */
+  async bestWaitingPriority(model: string): Promise<number | null> {
+    const [best] = await this.queueFor(model).getPrioritized(0, 0);
+    return best ? best.priority : null;
   }
 
   async counts(): Promise<Record<string, Record<string, number>>> {

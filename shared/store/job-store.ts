@@ -14,7 +14,7 @@ export interface JobListQuery {
 
 export interface JobResult {
   outputText: string;
-  finishReason: "stop" | "length" | "canceled";
+  finishReason: "stop" | "length" | "canceled" | "timeout";
   promptTokens: number;
   completionTokens: number;
 }
@@ -44,15 +44,26 @@ export interface JobStore {
   /** Queued/running rows untouched since `olderThanMs`, oldest id first: for the reconciler (invariant 2). */
   listActive(olderThanMs: number, limit: number): Promise<JobRow[]>;
   countByStatus(): Promise<Partial<Record<JobStatus, number>>>;
+  /** Queued rows past their queue deadline (for the deadline sweeper). */
+  listPastQueueDeadline(nowMs: number, limit: number): Promise<JobRow[]>;
+  /** Running rows whose started_at + run timeout is before `beforeMs` (for the deadline sweeper). */
+  listPastRunTimeout(beforeMs: number, limit: number): Promise<JobRow[]>;
+  /** Queued rows created before `createdBeforeMs`, oldest first (for queue aging). */
+  listQueuedOlderThan(createdBeforeMs: number, limit: number): Promise<JobRow[]>;
 
   // Transitions: each returns the changed row, or undefined when the row was not in a state
   // that allows it (terminal, or gone). Call them through shared/job-lifecycle.ts, which announces.
-  /** queued|running -> running (attempts + 1). */
+  /** queued|running -> running (attempts + 1); not a queued row past its queue deadline (expire it). */
   markRunning(id: string, nowMs: number): Promise<JobRow | undefined>;
   /** queued|running -> succeeded (or canceled when finishReason is "canceled"). */
   complete(id: string, result: JobResult, nowMs: number): Promise<JobRow | undefined>;
   /** queued|running -> failed. */
   fail(id: string, code: ErrorCode, message: string, nowMs: number): Promise<JobRow | undefined>;
+  /**
+   * queued|running -> expired with QUEUE_TIMEOUT or RUN_TIMEOUT; a run timeout keeps the partial
+   * output (`finish_reason: "timeout"`).
+   */
+  expire(id: string, code: "QUEUE_TIMEOUT" | "RUN_TIMEOUT", message: string, nowMs: number, partial?: Omit<JobResult, "finishReason">): Promise<JobRow | undefined>;
   /** queued -> canceled (empty output). */
   cancelQueued(id: string, nowMs: number): Promise<JobRow | undefined>;
   /** running: sets cancel_requested; the worker then writes `canceled` with the partial text. */

@@ -28,7 +28,7 @@ export const defaultEngineOptions: EngineOptions = { maxBatch: 16, maxKvTokens: 
 
 export async function startEngine(
   modelDir: string,
-  options: Partial<EngineOptions> & { dtype?: ModelDtype; card?: ModelCard; lm?: CausalLm } = {},
+  options: Partial<EngineOptions> & { dtype?: ModelDtype; card?: ModelCard; lm?: CausalLm; now?: () => number } = {},
 ): Promise<EngineRun> {
   const card = options.card ?? loadModelCard("tiny", modelDir);
   const lm = options.lm ?? (await CausalLm.load(modelDir, card.config, { device: "cpu", dtype: options.dtype ?? "fp32" }));
@@ -37,6 +37,7 @@ export async function startEngine(
   const stepTokens: EngineRun["stepTokens"] = [];
   let current: Array<{ id: string; tokenId: number }> = [];
   const engine = new InferenceEngine(card, lm, { ...defaultEngineOptions, ...options }, (m) => messages.push(m), {
+    now: options.now,
     onToken(id, tokenId) {
       tokens.set(id, [...(tokens.get(id) ?? []), tokenId]);
       current.push({ id, tokenId });

@@ -32,6 +32,8 @@ const row: JobRow = {
   errorCode: null,
   errorMessage: null,
   cancelRequested: false,
+  queueDeadlineAt: null,
+  runTimeoutMs: null,
   attempts: 1,
   version: 3,
   createdAt: 1_700_000_000_000,

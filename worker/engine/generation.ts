@@ -13,8 +13,12 @@ export interface GenerationRequest {
   sampling: SamplingParams;
   stop: string[];
   ignoreEos: boolean;
-  /** 0 (most urgent) .. 9; admission is by priority, then arrival order. */
+  /** 0 (most urgent) .. 9; admission is by effective priority (aged), earliest queue deadline, arrival. */
   priority: number;
+  /** Epoch ms the job was queued; time waited before reaching the engine counts toward aging. */
+  queuedAtMs?: number;
+  /** Epoch ms by which the job must start (max_queue_seconds); earlier deadlines go first within a level. */
+  queueDeadlineMs?: number;
   /** JSON output constrained token by token (json_object / json_schema); absent = free text. */
   responseFormat?: ResponseFormat;
 }
@@ -33,4 +37,6 @@ export type GenerationEvent =
       promptTokens: number;
       completionTokens: number;
     }
+  /** The job never started and left the engine on request; the worker returns it to the queue. */
+  | { type: "withdrawn"; id: string }
   | { type: "failed"; id: string; code: GenerationErrorCode; message: string };

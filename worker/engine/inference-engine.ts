@@ -1,13 +1,16 @@
 // Continuous-batching engine for one model. Each step: drop finished rows, admit a prefill group when
-// none is in flight, one decode pass per lane of running rows, then at most one prefill-chunk pass; a
-// group whose prompt is done samples its first tokens and joins the lanes (decode-lanes.ts).
+// none is in flight (preempting lower-priority rows first when a more urgent one waits and the batch
+// is full: preemption.ts), one decode pass per lane of running rows, then at most one prefill-chunk
+// pass; a group whose prompt is done samples its first tokens and joins the lanes (decode-lanes.ts).
 import type { CausalLm } from "../model/causal-lm.ts";
 import type { KvCache } from "../model/kv-cache.ts";
 import type { GenerationEvent, GenerationRequest } from "./generation.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
 import { packLanes, type DecodeLane } from "./decode-lanes.ts";
+import { AdmissionPolicy } from "./admission-policy.ts";
 import { JsonGrammarCache } from "../sampling/json-grammar-cache.ts";
 import { PrefillGroup } from "./prefill-group.ts";
+import { groupYields, preemptFor } from "./preemption.ts";
 import { PrefixAdmission, type PrefixCounters } from "./prefix-admission.ts";
 import { PrefixCache } from "./prefix-cache.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -24,6 +27,8 @@ export interface EngineOptions {
   maxKvTokens: number;
   /** Prompt slots (rows × columns, padding included) per prefill-chunk pass; one chunk pass per step. */
   prefillChunkTokens: number;
+  /** Waiting this long raises a sequence one priority level; 0 or absent = no aging. */
+  priorityAgingMs?: number;
   /** Prompt-prefix KV cache budget in tokens (GENQ_PREFIX_CACHE_TOKENS); 0 or absent = off. */
   prefixCacheTokens?: number;
 }
@@ -41,6 +46,8 @@ export interface EngineStats {
   /** Longest time between two consecutive tokens of any running sequence since the last reset. */
   worstTokenGapMs: number;
   steps: number;
+  /** Running sequences preempted (KV dropped, resumed later by recompute) since start. */
+  preemptions: number;
   /** Since start: prompt tokens admitted and those whose KV came from the prefix cache. */
   counters: PrefixCounters;
   /** Tokens held by the prefix cache now. */
@@ -53,6 +60,8 @@ export type EngineEmit = (event: GenerationEvent) => void;
 export interface EngineHooks {
   /** Every sampled token, in step order; `atMs` is performance.now() when its pass finished. */
   onToken?(sequenceId: string, tokenId: number, atMs: number): void;
+  /** Wall clock (epoch ms) for aging and deadlines; default Date.now. */
+  now?(): number;
 }
 
 export class InferenceEngine {
@@ -64,6 +73,11 @@ export class InferenceEngine {
   private steps = 0;
   private lastStepMs = 0;
   private worstTokenGapMs = 0;
+  private readonly policy: AdmissionPolicy;
+  private readonly now: () => number;
+  private arrivals = 0;
+  private admissions = 0;
+  private preemptions = 0;
   private readonly grammars: JsonGrammarCache;
   private readonly prefix: PrefixAdmission;
 
@@ -74,7 +88,9 @@ export class InferenceEngine {
     private readonly emit: EngineEmit,
     private readonly hooks: EngineHooks = {},
   ) {
-    this.scheduler = new Scheduler(options);
+    this.policy = new AdmissionPolicy({ priorityAgingMs: options.priorityAgingMs ?? 0 });
+    this.scheduler = new Scheduler(options, this.policy);
+    this.now = hooks.now ?? Date.now;
     this.grammars = new JsonGrammarCache(card);
     // Cached prefix KV is spliced into left-padded rows: only graphs fed that way (an external mask,
     // any batch shape) may reuse it; GroupQueryAttention and in-graph masks run without the cache.
@@ -93,10 +109,11 @@ export class InferenceEngine {
     if (problem) return this.emit({ type: "failed", id: request.id, ...problem });
     let sequence: Sequence;
     try {
-      sequence = new Sequence(request, this.card, this.grammars.masksFor(request.responseFormat));
+      sequence = new Sequence(request, this.card, this.grammars.masksFor(request.responseFormat), this.now());
     } catch (error) {
       return this.emit({ type: "failed", id: request.id, code: "ENGINE_ERROR", message: `invalid request: ${errorText(error)}` });
     }
+    sequence.arrival = this.arrivals++;
     this.active.set(request.id, sequence);
     this.scheduler.enqueue(sequence);
   }
@@ -111,6 +128,18 @@ export class InferenceEngine {
     return true;
   }
 
+  /**
+   * Hands a never-started waiting sequence back (the worker returns its job to the queue so that
+   * more urgent queued work can take its place): answers `withdrawn`. False if it started or is unknown.
+   */
+  withdraw(id: string): boolean {
+    const sequence = this.active.get(id);
+    if (!sequence || sequence.announcedStart || !this.scheduler.remove(id)) return false;
+    this.active.delete(id);
+    this.emit({ type: "withdrawn", id });
+    return true;
+  }
+
   stats(): EngineStats {
     const caches = [...this.lanes.map((l) => l.cache), this.group?.cache].filter((c): c is KvCache => c != null);
     return {
@@ -122,6 +151,7 @@ export class InferenceEngine {
       stepMs: this.lastStepMs,
       worstTokenGapMs: this.worstTokenGapMs,
       steps: this.steps,
+      preemptions: this.preemptions,
       counters: { ...this.prefix.counters },
       prefixCacheTokens: this.prefix.cache.cachedTokens,
     };
@@ -136,7 +166,11 @@ export class InferenceEngine {
     try {
       this.dropFinishedRunning();
       if (this.group && !this.group.dropFinished()) this.group = null;
-      if (!this.group) this.admitGroup();
+      if (this.group && groupYields(this.scheduler, this.policy, this.group.sequences, this.now())) this.requeueGroup(this.group);
+      if (!this.group) {
+        this.preempt();
+        this.admitGroup();
+      }
       for (const lane of [...this.lanes]) await this.decode(lane);
       if (this.group) await this.prefillChunk(this.group);
     } catch (error) {
@@ -154,15 +188,37 @@ export class InferenceEngine {
     return this.lanes.flatMap((l) => l.sequences);
   }
 
+  /** Makes room for a more urgent waiting sequence by preempting running ones (recompute mode). */
+  private preempt(): void {
+    const victims = preemptFor(this.scheduler, this.policy, this.runningSequences, this.now());
+    if (victims.length === 0) return;
+    this.preemptions += victims.length;
+    // Their rows are no longer "running": re-packing drops them and their KV.
+    this.lanes = packLanes(this.lm.signature.kv, this.lanes);
+  }
+
+  /** The prefill group in flight goes back to waiting (its partial prompt KV is dropped). */
+  private requeueGroup(group: PrefillGroup): void {
+    const nowMs = this.now();
+    for (const sequence of group.sequences) {
+      sequence.preempt(nowMs);
+      this.scheduler.enqueue(sequence);
+    }
+    this.preemptions += group.rows;
+    this.group = null;
+  }
+
   private admitGroup(): void {
-    const cached = this.prefix.cache.enabled;
+    const nowMs = this.now();
     const maxRows = this.lm.feeding.maxRowsPerPass;
-    const sequences = cached
-      ? this.scheduler.admit(this.runningSequences, (s, group) => this.prefix.pendingTokens(s, group), CACHED_MAX_PADDED_TO_REAL, maxRows)
-      : this.scheduler.admit(this.runningSequences, undefined, undefined, maxRows);
+    const sequences = this.prefix.cache.enabled
+      ? this.scheduler.admit(this.runningSequences, nowMs, (s, group) => this.prefix.pendingTokens(s, group), CACHED_MAX_PADDED_TO_REAL, maxRows)
+      : this.scheduler.admit(this.runningSequences, nowMs, undefined, undefined, maxRows);
     if (sequences.length === 0) return;
     for (const sequence of sequences) {
-      sequence.state = "prefilling";
+      sequence.admit(++this.admissions, nowMs);
+      if (sequence.announcedStart) continue;
+      sequence.announcedStart = true;
       this.emit({ type: "started", id: sequence.id });
     }
     const start = this.prefix.startGroup(sequences);

@@ -1,5 +1,6 @@
 // Sequences admitted together and prefilled in column chunks: prompts are right aligned (left padded
 // to the longest pending prompt) so every row's last prompt token lands in the final chunk's last column.
+// A resumed (preempted) sequence's "prompt" is its prompt plus the tokens it generated.
 import { KvCache } from "../model/kv-cache.ts";
 import type { Sequence } from "./sequence.ts";
 
@@ -39,7 +40,7 @@ export class PrefillGroup {
     const tokenIds = new Int32Array(this.rows * columns);
     const tokenMask = new Uint8Array(this.rows * columns);
     this.sequences.forEach((sequence, r) => {
-      const prompt = sequence.request.promptIds;
+      const prompt = sequence.prefillIds;
       for (let j = 0; j < columns; j++) {
         const fromEnd = width - j;
         if (sequence.pendingPromptTokens < fromEnd) continue;

@@ -1,5 +1,6 @@
-// Waiting queue and admission policy: priority (0 most urgent) then arrival order, bounded by
-// maxBatch sequences and maxKvTokens slots of the rectangular KV cache.
+// Waiting queue and admission: in the admission policy's order (effective priority, deadline,
+// arrival), bounded by maxBatch sequences and maxKvTokens slots of the rectangular KV cache.
+import type { AdmissionPolicy } from "./admission-policy.ts";
 import type { Sequence } from "./sequence.ts";
 
 /**
@@ -22,20 +23,33 @@ export interface SchedulerLimits {
  * therefore bounds the memory actually allocated, padding included, at every step.
  */
 export class Scheduler {
-  private readonly waiting: Sequence[] = [];
+  private waiting: Sequence[] = [];
 
-  constructor(private readonly limits: SchedulerLimits) {}
+  constructor(
+    private readonly limits: SchedulerLimits,
+    private readonly policy: AdmissionPolicy,
+  ) {}
 
   get waitingCount(): number {
     return this.waiting.length;
   }
 
+  /** Order is decided at admission time (effective priority changes while sequences wait). */
   enqueue(sequence: Sequence): void {
-    // Insert after every sequence of equal or more urgent priority: stable, arrival order within a priority.
-    const priority = sequence.request.priority;
-    let at = this.waiting.length;
-    while (at > 0 && this.waiting[at - 1].request.priority > priority) at--;
-    this.waiting.splice(at, 0, sequence);
+    this.waiting.push(sequence);
+  }
+
+  /** The most urgent waiting sequence now, or undefined. */
+  head(nowMs: number): Sequence | undefined {
+    this.waiting = this.policy.order(this.waiting, nowMs);
+    return this.waiting[0];
+  }
+
+  /** Whether `candidate` could join the admitted sequences now (batch and KV limits). */
+  fits(candidate: Sequence, admitted: readonly Sequence[]): boolean {
+    if (admitted.length + 1 > this.limits.maxBatch) return false;
+    const widest = admitted.reduce((m, s) => Math.max(m, s.reservedTokens), candidate.reservedTokens);
+    return (admitted.length + 1) * widest <= this.limits.maxKvTokens;
   }
 
   remove(id: string): Sequence | undefined {
@@ -44,20 +58,23 @@ export class Scheduler {
   }
 
   /**
-   * Takes the next group to prefill together, strictly in queue order (no overtaking): stops at the
-   * first sequence that would break the batch or KV limit, or make the group's left padding exceed
-   * its real tokens (padded slots ≤ 2 × real tokens keeps padded prefill work under 2×), or exceed
-   * maxGroupRows (a model that must run one row per pass). Prompt lengths are the tokens still to
-   * compute (`pendingOf`, default: the whole prompt); with prefix caching the engine passes a tighter
-   * `maxPaddedToReal`, because what is left of prompts behind a cached prefix is short and varied,
-   * and every padded slot costs as much as a real token.
+   * Takes the next group to prefill together, strictly in policy order (no overtaking): stops at the
+   * first sequence that would break the batch or KV limit, lengthen the prefill of more urgent rows,
+   * make the group's left padding exceed its real tokens (padded slots ≤ 2 × real tokens keeps
+   * padded prefill work under 2×), or exceed maxGroupRows (a model that must run one row per pass).
+   * Prompt lengths are the tokens still to compute (`pendingOf`, default: what is still to feed: the
+   * prompt, or after a preemption prompt + generated tokens); with prefix caching the engine passes a
+   * tighter `maxPaddedToReal`, because what is left of prompts behind a cached prefix is short and
+   * varied, and every padded slot costs as much as a real token.
    */
   admit(
     admitted: readonly Sequence[],
-    pendingOf: PendingPromptTokens = (s) => s.promptTokens,
+    nowMs: number,
+    pendingOf: PendingPromptTokens = (s) => s.pendingPromptTokens,
     maxPaddedToReal = 2,
     maxGroupRows = Infinity,
   ): Sequence[] {
+    this.waiting = this.policy.order(this.waiting, nowMs);
     const group: Sequence[] = [];
     let count = admitted.length;
     let widest = admitted.reduce((m, s) => Math.max(m, s.reservedTokens), 0);
@@ -67,11 +84,15 @@ export class Scheduler {
       if (count + 1 > this.limits.maxBatch || group.length + 1 > maxGroupRows) break;
       const nextWidest = Math.max(widest, candidate.reservedTokens);
       if ((count + 1) * nextWidest > this.limits.maxKvTokens) break;
+      // A preempted sequence re-feeds its prompt and generated tokens (pendingPromptTokens).
       const pending = pendingOf(candidate, group);
       if (pending === null) break;
       const nextLongest = Math.max(longestPrompt, pending);
       const nextReal = realPromptTokens + pending;
       if (group.length > 0 && (group.length + 1) * nextLongest > maxPaddedToReal * nextReal) break;
+      // A less urgent sequence may share the group's passes but never lengthen its prefill (that
+      // would delay the urgent rows' first tokens).
+      if (group.length > 0 && nextLongest > longestPrompt && this.policy.level(candidate, nowMs) > this.policy.level(group[0], nowMs)) break;
       group.push(candidate);
       count++;
       widest = nextWidest;

@@ -1,5 +1,6 @@
 // One generation request inside the engine: its token ids, sampler, stop strings, streamed text and
-// lifecycle (waiting → prefilling → running → finished). Knows nothing about batches or tensors.
+// lifecycle (waiting → prefilling → running → finished, or back to waiting when preempted) and the
+// time it spent waiting. Knows nothing about batches or tensors.
 import { IncrementalDetokenizer } from "../sampling/incremental-detokenizer.ts";
 import { hasAllowed, JsonConstraint, type AllowedTokens, type ConstraintStep } from "../sampling/json-constraint.ts";
 import type { JsonGrammarMasks } from "../sampling/json-grammar-masks.ts";
@@ -23,8 +24,19 @@ export class Sequence {
   /** Prompt then generated ids: what the repetition penalty looks at. */
   readonly tokenIds: number[];
   readonly promptTokens: number;
-  /** Prompt tokens not yet fed to the model (counts down during chunked prefill). */
+  /**
+   * Tokens of `prefillIds` not yet fed to the model (counts down during chunked prefill). After a
+   * preemption (recompute mode) that is the prompt and every generated token again.
+   */
   pendingPromptTokens: number;
+  /** Engine arrival order (ties after priority and deadline). */
+  arrival = 0;
+  /** Admission order; the most recently admitted is preempted first (least work lost). */
+  admission = 0;
+  /** Whether `started` was announced (a resumed sequence does not announce it again). */
+  announcedStart = false;
+  /** Times it was preempted. */
+  preemptions = 0;
   /** Text emitted so far (stop strings never included). */
   text = "";
   /** performance.now() of the last sampled token; for the inter-token gap metric. */
@@ -33,6 +45,9 @@ export class Sequence {
   private readonly stops: StopSequenceMatcher;
   private readonly detokenizer: IncrementalDetokenizer;
   private readonly eosIds: ReadonlySet<number>;
+  /** Waiting time accumulated before the current wait (epoch ms); aging counts only waiting. */
+  private waitedBeforeMs: number;
+  private waitingSinceMs: number | null;
   /** The response format's mask; null for free text. */
   private readonly constraint: JsonConstraint | null;
   /** The length budget overruled the model at least once: the JSON was closed early. */
@@ -42,7 +57,11 @@ export class Sequence {
     readonly request: GenerationRequest,
     card: ModelCard,
     grammar: JsonGrammarMasks | null = null,
+    nowMs: number = Date.now(),
   ) {
+    // Time the job already spent queued before it reached the engine counts as waiting too.
+    this.waitedBeforeMs = request.queuedAtMs !== undefined ? Math.max(0, nowMs - request.queuedAtMs) : 0;
+    this.waitingSinceMs = nowMs;
     this.tokenIds = [...request.promptIds];
     this.promptTokens = request.promptIds.length;
     this.pendingPromptTokens = this.promptTokens;
@@ -64,6 +83,36 @@ export class Sequence {
   /** Most KV slots the sequence can ever occupy: its admission reservation. */
   get reservedTokens(): number {
     return this.promptTokens + this.request.maxTokens;
+  }
+
+  /** What a prefill feeds: the prompt, or after a preemption the prompt and every generated token. */
+  get prefillIds(): readonly number[] {
+    return this.tokenIds;
+  }
+
+  /** Milliseconds spent waiting so far (queued or preempted), as of nowMs. */
+  waitedMs(nowMs: number): number {
+    return this.waitedBeforeMs + (this.waitingSinceMs === null ? 0 : Math.max(0, nowMs - this.waitingSinceMs));
+  }
+
+  /** Admitted into a prefill group: waiting time stops counting. */
+  admit(admission: number, nowMs: number): void {
+    this.waitedBeforeMs = this.waitedMs(nowMs);
+    this.waitingSinceMs = null;
+    this.admission = admission;
+    this.state = "prefilling";
+  }
+
+  /**
+   * Preempted (recompute mode): its KV is dropped by the caller; everything that decides the next
+   * token (generated ids, sampler and its RNG, stop matcher, detokenizer offsets) stays here, so the
+   * re-prefill of prompt + generated tokens continues exactly where it stopped.
+   */
+  preempt(nowMs: number): void {
+    this.state = "waiting";
+    this.pendingPromptTokens = this.tokenIds.length;
+    this.waitingSinceMs = nowMs;
+    this.preemptions++;
   }
 
   /** The id the next decode pass feeds (the last sampled one). */

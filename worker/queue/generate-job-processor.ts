@@ -1,13 +1,15 @@
 // The BullMQ processor for one generation job. Idempotent (invariant 3): a terminal row is
 // acknowledged without running; results are written only onto non-terminal rows (invariant 4).
-// Every row change goes through the job lifecycle, which announces it.
-import type { Job } from "bullmq";
+// Every row change goes through the job lifecycle, which announces it. The row turns `running` when
+// the engine starts the job (the worker holds a lookahead of unstarted jobs); deadlines expire it.
+import { WaitingError, type Job } from "bullmq";
 import type { JobLifecycle } from "../../shared/job-lifecycle.ts";
 import type { GenerateJobPayload, JobInput, JobParams } from "../../shared/jobs.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
 import type { JobStore } from "../../shared/store/job-store.ts";
 import { isTerminalStatus } from "../../shared/store/schema/jobs.ts";
+import type { AdmissionLookahead } from "./admission-lookahead.ts";
 import type { InferenceJobs } from "./inference-jobs.ts";
 
 export interface GenerateJobProcessorDeps {
@@ -16,19 +18,27 @@ export interface GenerateJobProcessorDeps {
   inference: InferenceJobs;
   models: Map<string, ModelCard>;
   logger: Logger;
+  /** Tracks the unstarted jobs this worker holds (urgent work may displace them). */
+  lookahead?: AdmissionLookahead;
+  now?: () => number;
 }
 
-export type ProcessorOutcome = "unknown" | "already-terminal" | "failed" | "canceled" | "finished";
+export type ProcessorOutcome = "unknown" | "already-terminal" | "failed" | "canceled" | "finished" | "expired";
+
+const QUEUE_TIMEOUT_MESSAGE = "the job was not started within max_queue_seconds";
 
 export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
   const { jobs, lifecycle } = deps;
-  return async (job: Job<GenerateJobPayload>): Promise<ProcessorOutcome> => {
+  const now = deps.now ?? Date.now;
+  return async (job: Job<GenerateJobPayload>, token?: string): Promise<ProcessorOutcome> => {
     const id = job.data.jobId;
-    const stored = await jobs.get(id);
-    if (!stored) return "unknown";
-    if (isTerminalStatus(stored.status)) return "already-terminal";
-    const row = await lifecycle.start(id);
-    if (!row) return "already-terminal";
+    const row = await jobs.get(id);
+    if (!row) return "unknown";
+    if (isTerminalStatus(row.status)) return "already-terminal";
+    if (row.status === "queued" && row.queueDeadlineAt !== null && row.queueDeadlineAt <= now()) {
+      await lifecycle.expire(id, "QUEUE_TIMEOUT", QUEUE_TIMEOUT_MESSAGE);
+      return "expired";
+    }
 
     const card = deps.models.get(row.model);
     if (!card) {
@@ -42,29 +52,78 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
 
     const params = JSON.parse(row.params) as JobParams;
     const input = JSON.parse(row.input) as JobInput;
-    const outcome = await deps.inference.generate(
-      {
-        id,
-        model: row.model,
-        promptIds: card.promptIds(input),
-        maxTokens: params.maxTokens,
-        sampling: {
-          temperature: params.temperature,
-          topK: params.topK,
-          topP: params.topP,
-          repetitionPenalty: params.repetitionPenalty,
-          seed: params.seed,
+    const promptIds = card.promptIds(input);
+    let notRunnable = false;
+    let timedOut = false;
+    let runTimer: NodeJS.Timeout | undefined;
+    const onStarted = async () => {
+      deps.lookahead?.started(id);
+      // Terminal meanwhile (canceled, expired by the sweeper) or past its queue deadline: stop it.
+      const started = await lifecycle.start(id);
+      if (!started) {
+        notRunnable = true;
+        deps.inference.cancel(id);
+        return;
+      }
+      if (started.runTimeoutMs !== null && started.startedAt !== null) {
+        runTimer = setTimeout(
+          () => {
+            timedOut = true;
+            deps.inference.cancel(id);
+          },
+          Math.max(0, started.startedAt + started.runTimeoutMs - now()),
+        );
+      }
+    };
+    deps.lookahead?.hold(id, row.model, job.opts.priority ?? 0);
+    let starting: Promise<void> = Promise.resolve();
+    const outcome = await deps.inference
+      .generate(
+        {
+          id,
+          model: row.model,
+          promptIds,
+          maxTokens: params.maxTokens,
+          sampling: {
+            temperature: params.temperature,
+            topK: params.topK,
+            topP: params.topP,
+            repetitionPenalty: params.repetitionPenalty,
+            seed: params.seed,
+          },
+          stop: params.stop,
+          ignoreEos: params.ignoreEos,
+          priority: row.priority,
+          queuedAtMs: row.createdAt,
+          queueDeadlineMs: row.queueDeadlineAt ?? undefined,
+          responseFormat: params.responseFormat,
         },
-        stop: params.stop,
-        ignoreEos: params.ignoreEos,
-        priority: row.priority,
-        responseFormat: params.responseFormat,
-      },
-      { onDelta: (text, tokens) => lifecycle.delta(id, text, tokens) },
-    );
+        { onStarted: () => void (starting = onStarted()), onDelta: (text, tokens) => lifecycle.delta(id, text, tokens) },
+      )
+      .finally(() => deps.lookahead?.release(id));
+    // The `running` write must land before the result is written.
+    await starting;
+    clearTimeout(runTimer);
 
-    const written =
-      outcome.kind === "finished"
+    if (outcome.kind === "withdrawn") {
+      // Handed back unstarted for more urgent work: back to the queue with its priority, no attempt spent.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    if (notRunnable) {
+      const fresh = await jobs.get(id);
+      if (fresh?.status !== "queued") return "already-terminal";
+      await lifecycle.expire(id, "QUEUE_TIMEOUT", QUEUE_TIMEOUT_MESSAGE);
+      return "expired";
+    }
+    const expired = outcome.kind === "finished" && timedOut && outcome.finishReason === "canceled";
+    const written = expired
+      ? await lifecycle.expire(id, "RUN_TIMEOUT", "the job ran longer than timeout_seconds", {
+          outputText: outcome.text,
+          promptTokens: outcome.promptTokens,
+          completionTokens: outcome.completionTokens,
+        })
+      : outcome.kind === "finished"
         ? await lifecycle.complete(id, {
             outputText: outcome.text,
             finishReason: outcome.finishReason,
@@ -73,6 +132,6 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
           })
         : await lifecycle.fail(id, outcome.code, outcome.message);
     if (!written) deps.logger.info("result dropped: row already terminal", { jobId: id });
-    return outcome.kind;
+    return expired ? "expired" : outcome.kind;
   };
 }

@@ -1,5 +1,5 @@
-// One BullMQ Worker per served model. Concurrency = max batch, so the engine sees up to that
-// many jobs at once and merges them into shared forward passes.
+// One BullMQ Worker per served model. Concurrency = max batch + admission lookahead, so the engine
+// sees a full batch plus a few waiting jobs it can admit (or preempt for) without a round trip.
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { queueNameFor, type GenerateJobPayload } from "../../shared/jobs.ts";
@@ -9,7 +9,7 @@ export interface GenerateWorkerOptions {
   model: string;
   connection: Redis;
   prefix: string;
-  /** Jobs taken at once (GENQ_MAX_BATCH). */
+  /** Jobs taken at once (GENQ_MAX_BATCH + GENQ_ADMISSION_LOOKAHEAD). */
   concurrency: number;
   /** BullMQ lock; renewed at half of it from this (never blocked) thread; a dead worker's jobs are retried after it. */
   lockMs: number;

@@ -7,14 +7,18 @@ import type { FromThreadMessage } from "../thread/thread-messages.ts";
 
 export type GenerationOutcome =
   | { kind: "finished"; text: string; finishReason: FinishReason; promptTokens: number; completionTokens: number }
-  | { kind: "failed"; code: GenerationErrorCode; message: string };
+  | { kind: "failed"; code: GenerationErrorCode; message: string }
+  /** Never started; handed back on request (withdraw) so the job can return to the queue. */
+  | { kind: "withdrawn" };
 
 export interface GenerationListeners {
+  /** The engine admitted the job (once, even if it is later preempted and resumed). */
+  onStarted?: () => void;
   onDelta?: (text: string, tokens: number) => void;
 }
 
 /** What InferenceJobs uses of the thread client. */
-type InferenceThread = Pick<InferenceClient, "submit" | "cancel" | "subscribe">;
+type InferenceThread = Pick<InferenceClient, "submit" | "cancel" | "withdraw" | "subscribe">;
 
 interface Pending extends GenerationListeners {
   resolve: (outcome: GenerationOutcome) => void;
@@ -39,6 +43,11 @@ export class InferenceJobs {
     if (this.pending.has(id)) this.inference.cancel(id);
   }
 
+  /** Asks the engine to hand back a job that has not started; its outcome becomes `withdrawn` if so. */
+  withdraw(id: string): void {
+    if (this.pending.has(id)) this.inference.withdraw(id);
+  }
+
   close(): void {
     this.unsubscribe();
   }
@@ -48,6 +57,9 @@ export class InferenceJobs {
     const entry = this.pending.get(message.id);
     if (!entry) return;
     switch (message.type) {
+      case "started":
+        entry.onStarted?.();
+        return;
       case "delta":
         entry.onDelta?.(message.text, message.tokens);
         return;
@@ -64,6 +76,10 @@ export class InferenceJobs {
       case "failed":
         this.pending.delete(message.id);
         entry.resolve({ kind: "failed", code: message.code, message: message.message });
+        return;
+      case "withdrawn":
+        this.pending.delete(message.id);
+        entry.resolve({ kind: "withdrawn" });
         return;
     }
   }

@@ -94,6 +94,10 @@ export class InferenceClient {
     if (!this.exited) this.send({ type: "cancel", id });
   }
 
+  withdraw(id: string): void {
+    if (!this.exited) this.send({ type: "withdraw", id });
+  }
+
   /** Every message from the thread; returns the unsubscribe function. */
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
@@ -115,7 +119,11 @@ export class InferenceClient {
   }
 
   private dispatch(message: FromThreadMessage): void {
-    if (message.type === "finished" || message.type === "failed") this.inFlight.delete(message.id);
+    if (message.type === "batch") {
+      for (const inner of message.messages) this.dispatch(inner);
+      return;
+    }
+    if (message.type === "finished" || message.type === "failed" || message.type === "withdrawn") this.inFlight.delete(message.id);
     for (const listener of this.listeners) listener(message);
   }
 

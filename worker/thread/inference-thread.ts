@@ -12,7 +12,25 @@ const STATS_EVERY_MS = 500;
 const port = parentPort;
 if (!port) throw new Error("inference-thread.ts must run as a worker_threads Worker");
 const options = workerData as InferenceThreadOptions;
-const post = (message: FromThreadMessage) => port.postMessage(message);
+/**
+ * Messages produced while stepping or handling a message go out together: one postMessage (one
+ * structured clone and one wake-up of the main thread) per step instead of one per token.
+ */
+const outbox: FromThreadMessage[] = [];
+const post = (message: FromThreadMessage) => {
+  outbox.push(message);
+  // `started` marks the job running (started_at): sent before the step's forward passes, not after.
+  if (message.type === "started") flush();
+};
+function postNow(message: FromThreadMessage): void {
+  post(message);
+  flush();
+}
+function flush(): void {
+  if (outbox.length === 0) return;
+  const messages = outbox.splice(0);
+  parentPort!.postMessage(messages.length === 1 ? messages[0] : { type: "batch", messages });
+}
 
 const engines = new Map<string, InferenceEngine>();
 const sessions: CausalLm[] = [];
@@ -30,10 +48,14 @@ port.on("message", (message: ToThreadMessage) => {
     case "cancel":
       for (const engine of engines.values()) if (engine.cancel(message.id)) break;
       break;
+    case "withdraw":
+      for (const engine of engines.values()) if (engine.withdraw(message.id)) break;
+      break;
     case "shutdown":
       shuttingDown = true;
       break;
   }
+  flush();
   wake?.();
 });
 
@@ -45,7 +67,7 @@ async function init(): Promise<boolean> {
       sessions.push(lm);
       engines.set(name, new InferenceEngine(card, lm, options, post));
     }
-    post({
+    postNow({
       type: "ready",
       models: [...engines.values()].map((e, i) => ({
         name: e.card.name,
@@ -56,7 +78,7 @@ async function init(): Promise<boolean> {
     });
     return true;
   } catch (error) {
-    post({ type: "init-failed", message: error instanceof Error ? error.message : String(error) });
+    postNow({ type: "init-failed", message: error instanceof Error ? error.message : String(error) });
     return false;
   }
 }
@@ -70,6 +92,7 @@ function postStats(): void {
     kvTokens: all.reduce((n, s) => n + s.kvTokens, 0),
     kvBytes: all.reduce((n, s) => n + s.kvBytes, 0),
     stepMs: Math.max(0, ...all.map((s) => s.stepMs)),
+    preemptions: all.reduce((n, s) => n + s.preemptions, 0),
     promptTokensTotal: all.reduce((n, s) => n + s.counters.promptTokens, 0),
     prefixCacheHitTokensTotal: all.reduce((n, s) => n + s.counters.prefixCacheHitTokens, 0),
   });
@@ -82,6 +105,7 @@ async function loop(): Promise<void> {
     const busy = [...engines.values()].filter((e) => e.hasWork);
     if (busy.length === 0) {
       if (wasBusy) postStats();
+      flush();
       wasBusy = false;
       await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
@@ -93,6 +117,7 @@ async function loop(): Promise<void> {
       postStats();
       lastStatsMs = performance.now();
     }
+    flush();
     // session.run blocks this thread; yielding here lets queued submit/cancel messages in between steps.
     await new Promise((resolve) => setImmediate(resolve));
   }

@@ -17,6 +17,8 @@ export interface InferenceThreadOptions {
   maxKvTokens: number;
   /** Prompt tokens prefilled per engine step, so a long prompt never freezes running sequences. */
   prefillChunkTokens: number;
+  /** Waiting this long raises a sequence one priority level (GENQ_PRIORITY_AGING_SECONDS); 0 = off. */
+  priorityAgingMs?: number;
   /** Prompt-prefix KV cache per model, in tokens (GENQ_PREFIX_CACHE_TOKENS); 0 or absent = off. */
   prefixCacheTokens?: number;
 }
@@ -24,9 +26,13 @@ export interface InferenceThreadOptions {
 export type ToThreadMessage =
   | { type: "submit"; request: GenerationRequest }
   | { type: "cancel"; id: string }
+  /** Give back a job that has not started (answered by `withdrawn`; ignored once it started). */
+  | { type: "withdraw"; id: string }
   | { type: "shutdown" };
 
 export type FromThreadMessage =
+  /** Everything one engine step (or one handled message) produced, in order: one postMessage per step. */
+  | { type: "batch"; messages: FromThreadMessage[] }
   | {
       type: "ready";
       /** selfCheck: the load-time batch self-check's one line (the feeding mode it settled on, its cost). */
@@ -36,7 +42,8 @@ export type FromThreadMessage =
   | GenerationEvent
   /**
    * Engine load, at most every 500 ms while busy. `running` = admitted (decoding or prefilling);
-   * `kvTokens` = KV slots allocated, padding included; `kvBytes` = their key+value bytes.
+   * `kvTokens` = KV slots allocated, padding included; `kvBytes` = their key+value bytes;
+   * `preemptions` = running sequences preempted since the thread started (all models).
    */
   | {
       type: "stats";
@@ -45,6 +52,7 @@ export type FromThreadMessage =
       kvTokens: number;
       kvBytes: number;
       stepMs: number;
+      preemptions: number;
       /** Totals since the thread started, all models: prompt tokens admitted, and those served from the prefix cache. */
       promptTokensTotal: number;
       prefixCacheHitTokensTotal: number;

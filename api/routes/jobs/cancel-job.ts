@@ -21,7 +21,9 @@ export function cancelJobHandler(deps: AppDeps) {
     }
     const canceled = row.status === "queued" ? await deps.lifecycle.cancelQueued(row.id) : undefined;
     if (canceled) {
-      await deps.queue.remove(canceled.id, canceled.model).catch(() => false);
+      // Not removable: a worker holds it unstarted (admission lookahead); tell it to drop it now.
+      const removed = await deps.queue.remove(canceled.id, canceled.model).catch(() => false);
+      if (!removed) await deps.events.publishCancel(canceled.id).catch(() => {});
       return respondWithJob(c, canceled, 200, view);
     }
     // Running (or it started between our read and our update): signal the worker, wait briefly.

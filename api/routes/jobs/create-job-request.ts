@@ -8,6 +8,8 @@ import { responseFormatSchema } from "../../../shared/structured-output/response
 import { WEBHOOK_EVENTS } from "../../../shared/webhooks/webhook-events.ts";
 
 export const MAX_METADATA_BYTES = 16_384;
+/** Longest max_queue_seconds / timeout_seconds: 7 days. */
+export const MAX_DEADLINE_SECONDS = 604_800;
 
 const cleanString = (max: number, tooLong?: string) =>
   z
@@ -62,6 +64,10 @@ export function createJobRequestSchema(limits: Pick<TenantLimits, "maxPromptChar
       ignore_eos: z.boolean().default(false),
       response_format: responseFormatSchema.optional(),
       priority: priority.default(DEFAULT_PRIORITY),
+      // Seconds (fractions allowed, millisecond precision). Not started in time → expired QUEUE_TIMEOUT;
+      // running longer → expired RUN_TIMEOUT with the partial output.
+      max_queue_seconds: z.number().positive().max(MAX_DEADLINE_SECONDS).optional(),
+      timeout_seconds: z.number().positive().max(MAX_DEADLINE_SECONDS).optional(),
       webhook: z
         .strictObject({
           url: webhookUrl,

@@ -71,6 +71,8 @@ export function createJobHandler(deps: AppDeps) {
       idempotencyKey: idempotencyKey ?? null,
       requestHash,
       promptTokens,
+      queueDeadlineAt: body.max_queue_seconds !== undefined ? createdAt + Math.round(body.max_queue_seconds * 1000) : null,
+      runTimeoutMs: body.timeout_seconds !== undefined ? Math.round(body.timeout_seconds * 1000) : null,
       createdAt,
       updatedAt: createdAt,
     };

@@ -35,9 +35,13 @@ export const jobs = sqliteTable(
     promptTokens: integer("prompt_tokens").notNull().default(0),
     completionTokens: integer("completion_tokens").notNull().default(0),
     outputText: text("output_text"),
-    finishReason: text("finish_reason", { enum: ["stop", "length", "canceled"] }),
+    finishReason: text("finish_reason", { enum: ["stop", "length", "canceled", "timeout"] }),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
+    /** created_at + max_queue_seconds: not started by then → expired (QUEUE_TIMEOUT). Null: no limit. */
+    queueDeadlineAt: integer("queue_deadline_at"),
+    /** timeout_seconds × 1000: running past started_at + this → expired (RUN_TIMEOUT). Null: no limit. */
+    runTimeoutMs: integer("run_timeout_ms"),
     cancelRequested: integer("cancel_requested", { mode: "boolean" }).notNull().default(false),
     attempts: integer("attempts").notNull().default(0),
     version: integer("version").notNull().default(1),
@@ -51,6 +55,8 @@ export const jobs = sqliteTable(
     index("jobs_status_idx").on(table.status, table.updatedAt),
     // Per-tenant admission (active-job cap, fair-queue rank) counts queued/running rows by this.
     index("jobs_tenant_status_idx").on(table.tenantId, table.status, table.model),
+    // The deadline sweeper finds queued rows past their queue deadline by this.
+    index("jobs_queue_deadline_idx").on(table.status, table.queueDeadlineAt),
     uniqueIndex("jobs_idempotency_idx").on(table.tenantId, table.idempotencyKey),
   ],
 );

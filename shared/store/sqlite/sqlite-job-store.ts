@@ -1,6 +1,6 @@
 // JobStore on SQLite (better-sqlite3 + drizzle). Multi-statement decisions run in BEGIN
 // IMMEDIATE transactions, which take the write lock first, so they are atomic across processes.
-import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { ErrorCode } from "../../errors.ts";
 import type { Admission, JobListQuery, JobResult, JobStore } from "../job-store.ts";
 import { ACTIVE_STATUSES, jobs, type JobRow, type JobStatus, type NewJobRow } from "../schema/jobs.ts";
@@ -97,9 +97,57 @@ export class SqliteJobStore implements JobStore {
         version: sql`${jobs.version} + 1`,
         updatedAt: nowMs,
       })
-      .where(and(eq(jobs.id, id), inArray(jobs.status, ACTIVE)))
+      .where(
+        and(
+          eq(jobs.id, id),
+          or(eq(jobs.status, "running"), and(eq(jobs.status, "queued"), or(isNull(jobs.queueDeadlineAt), sql`${jobs.queueDeadlineAt} > ${nowMs}`))),
+        ),
+      )
       .returning()
       .get();
+  }
+
+  async expire(
+    id: string,
+    code: "QUEUE_TIMEOUT" | "RUN_TIMEOUT",
+    message: string,
+    nowMs: number,
+    partial?: Omit<JobResult, "finishReason">,
+  ): Promise<JobRow | undefined> {
+    return this.finish(id, nowMs, {
+      status: "expired",
+      errorCode: code,
+      errorMessage: message,
+      ...(partial ? { ...partial, finishReason: "timeout" as const } : {}),
+    });
+  }
+
+  async listPastQueueDeadline(nowMs: number, limit: number): Promise<JobRow[]> {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.status, "queued"), isNotNull(jobs.queueDeadlineAt), lt(jobs.queueDeadlineAt, nowMs)))
+      .limit(limit)
+      .all();
+  }
+
+  async listPastRunTimeout(beforeMs: number, limit: number): Promise<JobRow[]> {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.status, "running"), isNotNull(jobs.runTimeoutMs), sql`${jobs.startedAt} + ${jobs.runTimeoutMs} < ${beforeMs}`))
+      .limit(limit)
+      .all();
+  }
+
+  async listQueuedOlderThan(createdBeforeMs: number, limit: number): Promise<JobRow[]> {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, createdBeforeMs)))
+      .orderBy(jobs.createdAt)
+      .limit(limit)
+      .all();
   }
 
   async complete(id: string, result: JobResult, nowMs: number): Promise<JobRow | undefined> {

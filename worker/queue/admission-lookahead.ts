@@ -1,0 +1,120 @@
+// Lets urgent queued work reach a saturated worker. The worker takes max batch + lookahead jobs; the
+// unstarted ones wait in the engine. While every slot is taken, the best job still in BullMQ is
+// peeked every pollMs; if it is more urgent than the least urgent unstarted job held here, the
+// worker takes one job more at once (the urgent one) and that unstarted job is withdrawn (returned
+// to the queue); the extra slot closes when the withdrawal is done. Held-but-unstarted jobs stay
+// bounded by the lookahead plus one per withdrawal in flight.
+
+export interface AdmissionLookaheadOptions {
+  /** Jobs this worker may take at once (BullMQ concurrency = max batch + lookahead). */
+  capacity: number;
+  /** How often a saturated worker peeks at the queue (default 50 ms: one Redis ZRANGE). */
+  pollMs?: number;
+  /** BullMQ priority value (lower = more urgent) of the most urgent waiting job of a model, or null. */
+  peekBest(model: string): Promise<number | null>;
+  /** Asks the engine to hand back an unstarted job; its processor then returns it to the queue. */
+  withdraw(id: string): void;
+  /** Changes how many jobs the model's BullMQ worker takes at once by `delta` (+1 / −1). */
+  resize(model: string, delta: number): void;
+  onError?(error: unknown): void;
+}
+
+interface Held {
+  model: string;
+  /** The job's BullMQ priority value (lower = more urgent). */
+  queuePriority: number;
+  started: boolean;
+}
+
+export class AdmissionLookahead {
+  private readonly held = new Map<string, Held>();
+  /** Withdrawals in flight: job id → model whose worker got an extra slot for it. */
+  private readonly withdrawing = new Map<string, string>();
+  private timer: NodeJS.Timeout | null = null;
+  private peeking = false;
+  /** Jobs returned to the queue to make room for more urgent ones (a counter for metrics). */
+  withdrawals = 0;
+
+  constructor(private readonly options: AdmissionLookaheadOptions) {}
+
+  /** A job was taken from BullMQ and handed to the engine. */
+  hold(id: string, model: string, queuePriority: number): void {
+    this.held.set(id, { model, queuePriority, started: false });
+    this.schedule();
+  }
+
+  /** The engine started it: it is no longer a candidate for withdrawal. */
+  started(id: string): void {
+    const entry = this.held.get(id);
+    if (entry) entry.started = true;
+    // A withdrawal that lost the race (it started first) is over.
+    this.endWithdrawal(id);
+  }
+
+  /** It left this worker (finished, failed or withdrawn). */
+  release(id: string): void {
+    this.held.delete(id);
+    this.endWithdrawal(id);
+    this.schedule();
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private get saturated(): boolean {
+    return this.held.size >= this.options.capacity + this.withdrawing.size;
+  }
+
+  private endWithdrawal(id: string): void {
+    const model = this.withdrawing.get(id);
+    if (model === undefined) return;
+    this.withdrawing.delete(id);
+    this.options.resize(model, -1);
+  }
+
+  private schedule(): void {
+    if (this.timer || !this.saturated) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.check().finally(() => this.schedule());
+    }, this.options.pollMs ?? 50);
+    this.timer.unref();
+  }
+
+  private async check(): Promise<void> {
+    if (this.peeking || !this.saturated || this.withdrawing.size > 0) return;
+    this.peeking = true;
+    try {
+      const models = new Set([...this.held.values()].filter((h) => !h.started).map((h) => h.model));
+      for (const model of models) {
+        const best = await this.options.peekBest(model);
+        if (best === null) continue;
+        const victim = this.leastUrgentUnstarted(model);
+        if (victim && best < victim.queuePriority) {
+          // The extra slot first, so BullMQ hands over the urgent job without waiting for the
+          // engine (busy in a forward pass) to answer the withdrawal.
+          this.withdrawing.set(victim.id, model);
+          this.withdrawals++;
+          this.options.resize(model, +1);
+          this.options.withdraw(victim.id);
+          return;
+        }
+      }
+    } catch (error) {
+      this.options.onError?.(error);
+    } finally {
+      this.peeking = false;
+    }
+  }
+
+  private leastUrgentUnstarted(model: string): { id: string; queuePriority: number } | null {
+    let worst: { id: string; queuePriority: number } | null = null;
+    for (const [id, h] of this.held) {
+      if (h.started || h.model !== model) continue;
+      if (!worst || h.queuePriority >= worst.queuePriority) worst = { id, queuePriority: h.queuePriority };
+    }
+    return worst;
+  }
+}
