@@ -10,6 +10,7 @@ import { createLogger } from "../../shared/logger.ts";
 import { WebhookQueue } from "../../shared/queue/webhook-queue.ts";
 import { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
 import { startDelivery, type DeliveryHandle, type DeliveryRuntimeOptions } from "../../worker/delivery-runtime.ts";
+import type { ResolveAll } from "../../worker/webhooks/guarded-lookup.ts";
 import { WebhookSender } from "../../worker/webhooks/webhook-sender.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type TestApi } from "../harness/test-api.ts";
@@ -271,6 +272,10 @@ describe("SSRF guard", () => {
     "http://169.254.169.254/latest/meta-data/",
     "http://10.0.0.1/",
     "http://[fd00:ec2::254]/",
+    "http://[::ffff:0:127.0.0.1]:9/",
+    "http://[64:ff9b::127.0.0.1]/",
+    "http://[2002:7f00:1::1]/",
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
     "file:///etc/passwd",
     "gopher://127.0.0.1:6379/_FLUSHALL",
     "https://user:secret@example.com/hook",
@@ -298,6 +303,9 @@ describe("SSRF guard", () => {
       "http://169.254.169.254/",
       "http://10.0.0.1/",
       `http://localhost:${receiver.port}/`,
+      `http://[::ffff:0:127.0.0.1]:${receiver.port}/`,
+      `http://[64:ff9b::127.0.0.1]:${receiver.port}/`,
+      `http://[2002:7f00:1::1]:${receiver.port}/`,
       "file:///etc/passwd",
       "gopher://example.com/",
     ]) {
@@ -306,4 +314,15 @@ describe("SSRF guard", () => {
     }
     expect(receiver.requests).toHaveLength(0);
   });
+
+  it.each(["::ffff:0:7f00:1", "64:ff9b::7f00:1", "2002:7f00:1::1", "2001:0:4136:e378:8000:63bf:80ff:fffe"])(
+    "refuses at connect a hostname whose DNS answer embeds loopback (%s)",
+    async (answer) => {
+      const resolveAll: ResolveAll = (_host, _options, callback) => callback(null, [{ address: answer, family: 6 }]);
+      const sender = new WebhookSender({ policy: new WebhookAddressPolicy([]), timeoutMs: 500, resolveAll });
+      const result = await sender.send(`http://hook.example:${receiver.port}/`, {}, "{}");
+      expect(result).toMatchObject({ refused: true, statusCode: null });
+      expect(receiver.requests).toHaveLength(0);
+    },
+  );
 });

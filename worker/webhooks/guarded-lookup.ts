@@ -9,10 +9,13 @@ export class BlockedAddressError extends Error {
   readonly code = "EWEBHOOKBLOCKED";
 }
 
-export function guardedLookup(policy: WebhookAddressPolicy): LookupFunction {
+/** The system resolver's `all: true` form; tests pass a fixed answer (DNS is the outside world). */
+export type ResolveAll = (hostname: string, options: LookupOptions & { all: true }, callback: (error: Error | null, addresses: LookupAddress[]) => void) => void;
+
+export function guardedLookup(policy: WebhookAddressPolicy, resolveAll: ResolveAll = dnsLookup): LookupFunction {
   return (hostname: string, options: LookupOptions, callback: (...args: never[]) => void) => {
     const done = callback as unknown as (error: Error | null, address?: string | LookupAddress[], family?: number) => void;
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    resolveAll(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return done(error);
       const allowed = policy.isHostAllowed(hostname) ? addresses : addresses.filter((a) => policy.refusal(a.address) === null);
       if (allowed.length === 0) {

@@ -7,7 +7,7 @@ import { GenqError } from "../../shared/errors.ts";
 import type { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
 import { parseRetryAfter } from "../../shared/webhooks/retry-schedule.ts";
 import { checkWebhookUrl } from "../../shared/webhooks/webhook-url-check.ts";
-import { BlockedAddressError, guardedLookup } from "./guarded-lookup.ts";
+import { BlockedAddressError, guardedLookup, type ResolveAll } from "./guarded-lookup.ts";
 
 export interface SendResult {
   statusCode: number | null;
@@ -24,13 +24,15 @@ export interface WebhookSenderOptions {
   policy: WebhookAddressPolicy;
   /** GENQ_WEBHOOK_TIMEOUT_MS. */
   timeoutMs: number;
+  /** DNS; default the system resolver (node:dns lookup). */
+  resolveAll?: ResolveAll;
 }
 
 export class WebhookSender {
   private readonly lookup;
 
   constructor(private readonly options: WebhookSenderOptions) {
-    this.lookup = guardedLookup(options.policy);
+    this.lookup = guardedLookup(options.policy, options.resolveAll);
   }
 
   async send(rawUrl: string, headers: Record<string, string>, body: string): Promise<SendResult> {
