@@ -26,7 +26,7 @@ interface Stack {
   redis: Redis;
 }
 
-async function startStack(overrides: Record<string, string>, options: DeliveryRuntimeOptions = {}): Promise<Stack> {
+async function startStack(overrides: Record<string, string>, options: DeliveryRuntimeOptions = {}, logger = createLogger("silent")): Promise<Stack> {
   const env = await createTestEnv({
     GENQ_WEBHOOK_SECRET: SECRET,
     GENQ_WEBHOOK_RETRY_SCHEDULE: "0,30ms,30ms,30ms",
@@ -37,7 +37,7 @@ async function startStack(overrides: Record<string, string>, options: DeliveryRu
   const api = await startTestApi(env.config);
   const db = openDatabase(env.config.databasePath);
   const redis = new Redis(env.config.redisUrl!, { maxRetriesPerRequest: null });
-  const delivery = startDelivery(env.config, { db, connection: redis, logger: createLogger("silent") }, options);
+  const delivery = startDelivery(env.config, { db, connection: redis, logger }, options);
   return { env, api, delivery, db, redis };
 }
 
@@ -256,10 +256,11 @@ describe("a worker that dies mid-POST", () => {
 describe("SSRF guard", () => {
   let stack: Stack;
   let receiver: WebhookReceiver;
+  const operatorLog: string[] = [];
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
-    stack = await startStack({});
+    stack = await startStack({}, {}, createLogger("debug", {}, (line) => operatorLog.push(line)));
   });
   afterAll(async () => {
     await stopStack(stack);
@@ -291,7 +292,12 @@ describe("SSRF guard", () => {
     const [delivery] = await settled(stack, id);
     expect(delivery).toMatchObject({ status: "failed", attempts: 1 });
     expect(delivery.log[0].outcome).toBe("rejected");
-    expect(delivery.last_error).toMatch(/localhost resolves only to refused addresses \(.*is loopback/);
+    // The tenant learns only that the target was refused, not what the server's DNS answered.
+    expect(delivery.last_error).toMatch(/^webhook target localhost refused/);
+    const tenantView = JSON.stringify(await deliveries(stack, id));
+    expect(tenantView).not.toMatch(/127\.0\.0\.1|::1|loopback/);
+    // The operator's debug log keeps the detail.
+    expect(operatorLog.some((line) => line.includes('"level":"debug"') && /localhost resolves only to refused addresses \(.*is loopback/.test(line))).toBe(true);
     expect(receiver.requests).toHaveLength(0);
   });
 

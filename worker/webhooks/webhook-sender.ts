@@ -18,6 +18,8 @@ export interface SendResult {
   retryAfterMs: number | null;
   /** Refused by the SSRF guard: retrying cannot help. */
   refused: boolean;
+  /** Why, for the operator's debug log only (may name internal addresses; never shown to tenants). */
+  refusalDetail?: string;
 }
 
 export interface WebhookSenderOptions {
@@ -76,8 +78,10 @@ export class WebhookSender {
         this.options.timeoutMs,
       );
       req.on("error", (error: Error & { code?: string }) => {
-        const refused = error instanceof BlockedAddressError;
-        finish({ statusCode: null, error: refused ? error.message : `${error.code ?? "ERROR"}: ${error.message}`, retryAfterMs: null, refused });
+        if (error instanceof BlockedAddressError) {
+          return finish({ statusCode: null, error: error.message, retryAfterMs: null, refused: true, refusalDetail: error.detail });
+        }
+        finish({ statusCode: null, error: `${error.code ?? "ERROR"}: ${error.message}`, retryAfterMs: null, refused: false });
       });
       req.end(body);
     });
