@@ -28,6 +28,11 @@ export interface RateLimitPort {
   take(tenantId: string): Promise<{ allowed: boolean; retryAfterMs: number }>;
 }
 
+export interface WaiterSlotsPort {
+  /** A slot for one more open long-poll / SSE stream of the tenant; release it when it ends. */
+  acquire(tenantId: string): Promise<{ granted: true; release: () => void } | { granted: false; open: number }>;
+}
+
 export interface AuthDeps {
   keys: ApiKeyStore;
   /**
@@ -66,6 +71,8 @@ export interface AppDeps {
   auth: AuthDeps;
   /** Per-tenant submit rate; absent = unlimited. */
   rateLimiter?: RateLimitPort;
+  /** Per-tenant cap on open long-polls and SSE streams; absent = uncapped. */
+  waiters?: WaiterSlotsPort;
   /** Webhooks, SSE streams, queue position; absent = those features are off. */
   delivery?: DeliveryPorts;
   limits?: Partial<ApiLimits>;

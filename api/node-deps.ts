@@ -5,6 +5,7 @@ import type { GenqConfig } from "../shared/config.ts";
 import { openDatabase } from "../shared/db/client.ts";
 import { ApiKeyStore } from "../shared/db/api-key-store.ts";
 import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
+import { RedisWaiterSlots } from "../shared/limits/redis-waiter-slots.ts";
 import { JobStore } from "../shared/db/job-store.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
@@ -49,6 +50,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const queue = new JobQueue({ connection, prefix: config.queuePrefix });
   const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path)]));
   const delivery = createNodeDeliveryDeps({ config, db, connection, events, logger });
+  const waiters = new RedisWaiterSlots({ connection, prefix: config.queuePrefix, maxPerTenant: config.tenantLimits.maxWaiters });
   const deps: AppDeps = {
     store: new JobStore(db),
     queue,
@@ -63,6 +65,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       perSecond: config.tenantLimits.submitsPerSecond,
       burst: config.tenantLimits.submitBurst,
     }),
+    waiters,
     limits: {
       maxActiveJobsPerTenant: config.tenantLimits.maxActiveJobs,
       maxTokens: config.tenantLimits.maxTokens,
@@ -74,6 +77,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     deps,
     connection,
     async close() {
+      waiters.close();
       await delivery.close();
       await events.close();
       await queue.close();

@@ -75,6 +75,7 @@ const envSchema = z.object({
   GENQ_MAX_ACTIVE_JOBS_PER_TENANT: intInRange(0, 100_000_000).default(10_000),
   GENQ_MAX_TOKENS_LIMIT: intInRange(1, 1_000_000).default(8_192),
   GENQ_MAX_PROMPT_CHARS: intInRange(1, 200_000).default(100_000),
+  GENQ_MAX_WAITERS_PER_TENANT: intInRange(0, 1_000_000).default(1_000),
 });
 
 export interface GenqConfig {
@@ -118,6 +119,8 @@ export interface TenantLimits {
   maxTokens: number;
   /** Longest prompt, or sum of message contents, in characters (GENQ_MAX_PROMPT_CHARS, 100000). */
   maxPromptChars: number;
+  /** Open long-polls (`?wait`) + SSE streams at once, across API processes (GENQ_MAX_WAITERS_PER_TENANT, 1000; 0 = off). */
+  maxWaiters: number;
 }
 
 /** Result delivery: webhooks, long-poll links and SSE streams (GENQ_WEBHOOK_*, GENQ_SSE_*, ...). */
@@ -197,6 +200,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
       maxActiveJobs: e.GENQ_MAX_ACTIVE_JOBS_PER_TENANT,
       maxTokens: e.GENQ_MAX_TOKENS_LIMIT,
       maxPromptChars: e.GENQ_MAX_PROMPT_CHARS,
+      maxWaiters: e.GENQ_MAX_WAITERS_PER_TENANT,
     },
   };
 }

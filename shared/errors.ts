@@ -19,6 +19,7 @@ export type ErrorCode =
   | "FORBIDDEN"
   | "RATE_LIMITED"
   | "QUOTA_EXCEEDED"
+  | "TOO_MANY_WAITERS"
   | "WEBHOOK_URL_REJECTED"
   | "WEBHOOK_NOT_CONFIGURED"
   | "QUEUE_UNAVAILABLE"
@@ -57,6 +58,7 @@ export function httpStatusFor(code: ErrorCode): number {
       return 415;
     case "RATE_LIMITED":
     case "QUOTA_EXCEEDED":
+    case "TOO_MANY_WAITERS":
       return 429;
     case "QUEUE_UNAVAILABLE":
       return 503;

@@ -13,13 +13,21 @@ import type { DeliveryPorts } from "../../delivery-ports.ts";
 import { ifNoneMatchHits } from "./etag-match.ts";
 import { fieldsVariant, parseFields, pickFields, type JobField } from "./job-fields.ts";
 import { retryAfterSeconds } from "./retry-after.ts";
+import { holdWaiterSlot } from "./waiter-slot.ts";
 
 export function getJobHandler(deps: AppDeps, limits: ApiLimits) {
   return async (c: Context<AppEnv>) => {
     const waitSeconds = parseWait(c.req.query("wait"), limits.maxWaitSeconds);
     const fields = parseFields(c.req.query("fields"));
     let row = findJobOr404(deps, c);
-    if (waitSeconds > 0 && !isTerminalRow(row)) row = await awaitTerminal(deps, row, waitSeconds * 1000, c.req.raw.signal);
+    if (waitSeconds > 0 && !isTerminalRow(row)) {
+      const release = await holdWaiterSlot(deps, c.get("tenantId"));
+      try {
+        row = await awaitTerminal(deps, row, waitSeconds * 1000, c.req.raw.signal);
+      } finally {
+        release();
+      }
+    }
     return respondWithJob(c, row, 200, { fields, delivery: deps.delivery });
   };
 }

@@ -11,6 +11,7 @@ import { jobSummary } from "../../../shared/job-summary.ts";
 import { compareStreamIds, isStreamId, type JobStreamEntry } from "../../../shared/queue/job-stream-reader.ts";
 import { findJobOr404 } from "./find-job.ts";
 import { isTerminalRow } from "./job-object.ts";
+import { holdWaiterSlot } from "./waiter-slot.ts";
 
 const TERMINAL = new Set(["succeeded", "failed", "canceled", "expired"]);
 /** How long one wait on the event bus lasts before the row is re-read anyway. */
@@ -27,10 +28,16 @@ export function jobEventsHandler(deps: AppDeps) {
       // Already saw the end: 204 tells EventSource to stop reconnecting.
       if (lastEventId && compareStreamIds(lastEventId, terminalId) >= 0) return c.body(null, 204);
     }
+    // A finished job's stream replays and ends at once: only live streams take a slot.
+    const release = isTerminalRow(row) ? () => {} : await holdWaiterSlot(deps, c.get("tenantId"));
     c.header("x-accel-buffering", "no");
     return streamSSE(c, async (stream) => {
-      if (!lastEventId) await stream.writeSSE({ event: "status", data: JSON.stringify({ ...jobSummary(row), attempt: row.attempts }) });
-      await pump(deps, streams, stream, row.id, lastEventId ?? "0-0", c.req.raw.signal);
+      try {
+        if (!lastEventId) await stream.writeSSE({ event: "status", data: JSON.stringify({ ...jobSummary(row), attempt: row.attempts }) });
+        await pump(deps, streams, stream, row.id, lastEventId ?? "0-0", c.req.raw.signal);
+      } finally {
+        release();
+      }
     });
   };
 }
