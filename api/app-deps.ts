@@ -1,5 +1,6 @@
 // Everything the runtime-neutral app needs, injected by the entry (node.ts, tests, or a Workers
 // adapter): storage, queue, notifications, model cards, limits and a clock.
+import type { Context } from "hono";
 import type { ApiKeyStore } from "../shared/db/api-key-store.ts";
 import type { DeliveryPorts } from "./delivery-ports.ts";
 import type { JobStore } from "../shared/db/job-store.ts";
@@ -33,6 +34,18 @@ export interface WaiterSlotsPort {
   acquire(tenantId: string): Promise<{ granted: true; release: () => void } | { granted: false; open: number }>;
 }
 
+/** One failed-auth counter and how many failures per window it allows. */
+export interface AuthThrottleScope {
+  scope: string;
+  maxFailures: number;
+}
+
+export interface AuthThrottlePort {
+  /** Ms until every scope is under its limit again; 0 = not throttled. */
+  blockedForMs(scopes: AuthThrottleScope[]): Promise<number>;
+  recordFailure(scopes: AuthThrottleScope[]): Promise<void>;
+}
+
 export interface AuthDeps {
   keys: ApiKeyStore;
   /**
@@ -43,6 +56,10 @@ export interface AuthDeps {
   open: "always" | "until-first-key" | "never";
   /** GENQ_ADMIN_KEY; without it the admin API does not exist (404). */
   adminKey?: string;
+  /** Failed-auth counters shared by all API processes; absent = failures are only logged. */
+  throttle?: AuthThrottlePort;
+  /** The peer address as the runtime saw it (the socket on Node), for throttling and logs. */
+  clientAddress?: (c: Context) => string | undefined;
 }
 
 export interface ApiLimits {

@@ -22,7 +22,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", healthRoutes(deps));
   // Admin routes take GENQ_ADMIN_KEY instead of an API key; everything else under /v1 needs a
   // key (unless the startup policy allows open access), so new routes are authenticated by default.
-  app.use("/v1/admin/*", adminGuard(deps.auth.adminKey));
+  app.use("/v1/admin/*", adminGuard(deps.auth, deps.logger));
   app.use("/v1/*", except("/v1/admin/*", authenticate(deps.auth, deps.logger)));
   app.route("/v1/admin/keys", adminKeysRoutes(deps, limits));
   app.use("/v1/jobs/*", compressLarge());

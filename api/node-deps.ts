@@ -1,11 +1,14 @@
 // Builds the API's deps on Node: SQLite file, Redis (queue producer + event bus), model cards.
 // Shared by the Node entry and the tests, which call the same app in-process.
+import type { IncomingMessage } from "node:http";
+import type { Context } from "hono";
 import { Redis } from "ioredis";
 import type { GenqConfig } from "../shared/config.ts";
 import { openDatabase } from "../shared/db/client.ts";
 import { ApiKeyStore } from "../shared/db/api-key-store.ts";
 import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
 import { RedisWaiterSlots } from "../shared/limits/redis-waiter-slots.ts";
+import { RedisAuthThrottle } from "../shared/limits/redis-auth-throttle.ts";
 import { JobStore } from "../shared/db/job-store.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
@@ -58,7 +61,13 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     models,
     defaultModel: config.models[0].name,
     logger,
-    auth: { keys, open: policy.open, adminKey: config.adminKey },
+    auth: {
+      keys,
+      open: policy.open,
+      adminKey: config.adminKey,
+      throttle: new RedisAuthThrottle({ connection, prefix: config.queuePrefix }),
+      clientAddress: socketAddress,
+    },
     rateLimiter: new RedisTokenBucket({
       connection,
       prefix: config.queuePrefix,
@@ -85,4 +94,9 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       db.$client.close();
     },
   };
+}
+
+/** @hono/node-server puts the IncomingMessage in c.env; its socket is the peer (no headers trusted). */
+function socketAddress(c: Context): string | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;
 }

@@ -20,6 +20,7 @@ export type ErrorCode =
   | "RATE_LIMITED"
   | "QUOTA_EXCEEDED"
   | "TOO_MANY_WAITERS"
+  | "AUTH_THROTTLED"
   | "WEBHOOK_URL_REJECTED"
   | "WEBHOOK_NOT_CONFIGURED"
   | "QUEUE_UNAVAILABLE"
@@ -59,6 +60,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case "RATE_LIMITED":
     case "QUOTA_EXCEEDED":
     case "TOO_MANY_WAITERS":
+    case "AUTH_THROTTLED":
       return 429;
     case "QUEUE_UNAVAILABLE":
       return 503;

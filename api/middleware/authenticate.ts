@@ -6,12 +6,14 @@ import { GenqError } from "../../shared/errors.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { AuthDeps } from "../app-deps.ts";
 import type { AppEnv } from "../app-env.ts";
+import { AuthFailures } from "./auth-failures.ts";
 import { bearerToken } from "./bearer-token.ts";
 
 /** Jobs submitted while no key is required belong to this tenant. */
 export const OPEN_TENANT = "";
 
 export function authenticate(auth: AuthDeps, logger: Logger): MiddlewareHandler<AppEnv> {
+  const failures = new AuthFailures(auth, logger);
   return async (c, next) => {
     if (auth.open === "always" || (auth.open === "until-first-key" && auth.keys.count() === 0)) {
       c.set("tenantId", OPEN_TENANT);
@@ -22,8 +24,11 @@ export function authenticate(auth: AuthDeps, logger: Logger): MiddlewareHandler<
     if (!token) throw new GenqError("UNAUTHORIZED", "send an API key as Authorization: Bearer <key>");
     const result = auth.keys.verify(token);
     if (!result.ok) {
-      // Only the public prefix is logged; the secret half never reaches a log line.
-      logger.info("api key rejected", { reason: result.reason, keyPrefix: apiKeyPrefix(token) ?? null, path: c.req.path });
+      // Only the public prefix is logged; the secret half never reaches a log line. Valid keys
+      // never wait on the throttle: it is consulted only once a key has failed.
+      const source = failures.source(c);
+      await failures.refuseIfThrottled("api_key", source);
+      await failures.record("api_key", source, c, { reason: result.reason, keyPrefix: apiKeyPrefix(token) ?? null });
       throw new GenqError("UNAUTHORIZED", "the API key is invalid or revoked");
     }
     c.set("tenantId", result.row.tenantId);

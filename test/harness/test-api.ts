@@ -2,7 +2,7 @@
 import { createApp } from "../../api/app.ts";
 import { createNodeDeps, type NodeDeps } from "../../api/node-deps.ts";
 import type { GenqConfig } from "../../shared/config.ts";
-import { createLogger } from "../../shared/logger.ts";
+import { createLogger, type Logger } from "../../shared/logger.ts";
 
 export interface TestApi {
   app: ReturnType<typeof createApp>;
@@ -22,8 +22,8 @@ export type JobJson = Record<string, any>;
 /** A fetch Response whose json() is typed loosely for assertions. */
 export type TestResponse = Omit<Response, "json"> & { json(): Promise<JobJson> };
 
-export async function startTestApi(config: GenqConfig): Promise<TestApi> {
-  const nodeDeps = await createNodeDeps(config, createLogger("error"));
+export async function startTestApi(config: GenqConfig, logger: Logger = createLogger("error")): Promise<TestApi> {
+  const nodeDeps = await createNodeDeps(config, logger);
   const app = createApp(nodeDeps.deps);
   const post = (path: string, body: unknown, headers: Record<string, string> = {}): Promise<TestResponse> =>
     Promise.resolve(
