@@ -25,7 +25,7 @@ export interface EventsPort {
 }
 
 export interface RateLimitPort {
-  /** Takes one submit token for the tenant; refused with the wait until the next one. */
+  /** Takes one token for a mutating request of the tenant; refused with the wait until the next one. */
   take(tenantId: string): Promise<{ allowed: boolean; retryAfterMs: number }>;
 }
 
@@ -86,7 +86,7 @@ export interface AppDeps {
   defaultModel: string;
   logger: Logger;
   auth: AuthDeps;
-  /** Per-tenant submit rate; absent = unlimited. */
+  /** Per-tenant rate of mutating requests; absent = unlimited. */
   rateLimiter?: RateLimitPort;
   /** Per-tenant cap on open long-polls and SSE streams; absent = uncapped. */
   waiters?: WaiterSlotsPort;

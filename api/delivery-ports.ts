@@ -11,8 +11,11 @@ export interface WebhooksPort {
   checkUrl(url: string): void;
   /** The job's deliveries with their attempt logs. */
   list(jobId: string): DeliveryWithAttempts[];
-  /** Replays finished deliveries (all, or one event) with the same webhook-id. */
-  redeliver(row: JobRow, event?: WebhookEvent): Promise<void>;
+  /**
+   * Replays finished deliveries (all, or one event) with the same webhook-id; says how many
+   * started a round and how many were left alone at the redelivery cap.
+   */
+  redeliver(row: JobRow, event?: WebhookEvent): Promise<{ replayed: number; capped: number }>;
   /** New signing secret for the tenant; the old ones sign on for the grace period. */
   rotateSecret(tenantId: string): RotatedSecret;
 }

@@ -52,7 +52,10 @@ export function createNodeDeliveryDeps(input: {
     webhooks: {
       checkUrl: (url) => void checkWebhookUrl(url, policy),
       list: (jobId) => deliveries.listForJob(jobId),
-      redeliver: async (row, event) => void (await dispatcher.redeliver(row, event)),
+      redeliver: async (row, event) => {
+        const { replayed, capped } = await dispatcher.redeliver(row, event);
+        return { replayed: replayed.length, capped };
+      },
       rotateSecret: (tenantId) => secrets.rotate(tenantId),
     },
     streams: {

@@ -109,9 +109,9 @@ export interface GenqConfig {
 }
 
 export interface TenantLimits {
-  /** Token-bucket refill rate for POST /v1/jobs (GENQ_RATE_LIMIT_PER_SECOND, 100; 0 = off). */
+  /** Token-bucket refill rate for every mutating /v1 request (GENQ_RATE_LIMIT_PER_SECOND, 100; 0 = off). */
   submitsPerSecond: number;
-  /** Token-bucket size: submits allowed at once after idling (GENQ_RATE_LIMIT_BURST, 200). */
+  /** Token-bucket size: mutating requests allowed at once after idling (GENQ_RATE_LIMIT_BURST, 200). */
   submitBurst: number;
   /** Queued-or-running jobs at once (GENQ_MAX_ACTIVE_JOBS_PER_TENANT, 10000; 0 = off). */
   maxActiveJobs: number;

@@ -21,6 +21,7 @@ export type ErrorCode =
   | "QUOTA_EXCEEDED"
   | "TOO_MANY_WAITERS"
   | "AUTH_THROTTLED"
+  | "REDELIVERY_LIMIT_REACHED"
   | "WEBHOOK_URL_REJECTED"
   | "WEBHOOK_NOT_CONFIGURED"
   | "QUEUE_UNAVAILABLE"
@@ -50,6 +51,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case "JOB_NOT_CANCELABLE":
     case "IDEMPOTENCY_KEY_REUSED":
     case "WEBHOOK_NOT_CONFIGURED":
+    case "REDELIVERY_LIMIT_REACHED":
       return 409;
     case "JOB_EXPIRED":
       return 410;

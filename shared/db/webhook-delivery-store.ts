@@ -116,11 +116,15 @@ export class WebhookDeliveryStore {
       .run();
   }
 
-  /** Redelivery: a finished delivery becomes pending again with a fresh schedule and BullMQ job. */
-  startRound(id: string, nowMs: number): WebhookDeliveryRow | undefined {
+  /**
+   * Redelivery: a finished delivery becomes pending again with a fresh schedule and BullMQ job,
+   * unless it is pending already or has had `maxRounds` redeliveries (checked in the same
+   * transaction, so concurrent calls cannot overshoot).
+   */
+  startRound(id: string, nowMs: number, maxRounds: number): WebhookDeliveryRow | undefined {
     return this.db.transaction((tx) => {
       const row = tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get();
-      if (!row || row.status === "pending") return undefined;
+      if (!row || row.status === "pending" || row.round >= maxRounds) return undefined;
       const round = row.round + 1;
       tx.update(webhookDeliveries)
         .set({ status: "pending", roundAttempts: 0, round, queueJobId: `${id}.r${round}`, nextAttemptAt: nowMs, updatedAt: nowMs })

@@ -9,6 +9,8 @@ import { generateWebhookSecret, WebhookSecretStore } from "../../shared/db/webho
 import { createLogger } from "../../shared/logger.ts";
 import { WebhookQueue } from "../../shared/queue/webhook-queue.ts";
 import { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
+import { MAX_REDELIVERIES } from "../../shared/webhooks/webhook-dispatcher.ts";
+import { expectProblem } from "../harness/expect-problem.ts";
 import { startDelivery, type DeliveryHandle, type DeliveryRuntimeOptions } from "../../worker/delivery-runtime.ts";
 import type { ResolveAll } from "../../worker/webhooks/guarded-lookup.ts";
 import { WebhookSender } from "../../worker/webhooks/webhook-sender.ts";
@@ -174,6 +176,21 @@ describe("webhook delivery", () => {
     const plain = (await (await stack.api.post("/v1/jobs", { prompt: "x", max_tokens: 1 })).json()).id;
     expect((await stack.api.post(`/v1/jobs/${plain}/webhooks/redeliver`, "")).status).toBe(409);
     expect((await stack.api.get(`/v1/jobs/job_01J0000000000000000000000A/webhooks`)).status).toBe(404);
+  });
+
+  it(`stops redelivering after ${MAX_REDELIVERIES} rounds with 409 REDELIVERY_LIMIT_REACHED`, async () => {
+    const id = await submit(stack, { url: `${receiver.url}/often` });
+    await finishJob(stack, id);
+    await settled(stack, id);
+    for (let round = 1; round <= MAX_REDELIVERIES; round++) {
+      expect((await stack.api.post(`/v1/jobs/${id}/webhooks/redeliver`, "")).status).toBe(202);
+      await eventually(() => receiver.on("/often").length === round + 1, 5_000, `round ${round}`);
+      await settled(stack, id);
+    }
+    await expectProblem(await stack.api.post(`/v1/jobs/${id}/webhooks/redeliver`, ""), 409, "REDELIVERY_LIMIT_REACHED");
+    const [delivery] = await settled(stack, id);
+    expect(delivery).toMatchObject({ status: "delivered", round: MAX_REDELIVERIES });
+    expect(receiver.on("/often")).toHaveLength(MAX_REDELIVERIES + 1);
   });
 
   it("rotates the secret: both signatures verify during the grace period, the old one ends after it", async () => {

@@ -1,6 +1,6 @@
-// Per-tenant fair use on POST /v1/jobs: the submit rate (Redis token bucket, checked before the
-// body is even read), and per-request size limits. The queued-or-running cap is enforced by the
-// atomic count-and-insert in JobStore.insertWithinQuota; its refusal is built here.
+// Per-tenant fair use on POST /v1/jobs: per-request size limits (the request rate is
+// middleware/rate-limit-writes.ts). The queued-or-running cap is enforced by the atomic
+// count-and-insert in JobStore.insertWithinQuota; its refusal is built here.
 import type { AppDeps, ApiLimits } from "../../app-deps.ts";
 import { GenqError } from "../../../shared/errors.ts";
 import type { CreateJobRequest } from "./create-job-request.ts";
@@ -13,24 +13,6 @@ export class SubmitLimits {
     private readonly deps: AppDeps,
     private readonly limits: ApiLimits,
   ) {}
-
-  /** Takes one submit token; 429 RATE_LIMITED with Retry-After when the bucket is empty. */
-  async takeSubmitToken(tenantId: string): Promise<void> {
-    if (!this.deps.rateLimiter) return;
-    let result: { allowed: boolean; retryAfterMs: number };
-    try {
-      result = await this.deps.rateLimiter.take(tenantId);
-    } catch (error) {
-      // Fail open: a Redis hiccup must not stop submits (rows are durable; the reconciler
-      // enqueues them later), and the active-jobs cap in SQLite still bounds every tenant.
-      this.deps.logger.warn("rate limiter unavailable; submit allowed", { error });
-      return;
-    }
-    if (!result.allowed) {
-      const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
-      throw new GenqError("RATE_LIMITED", `too many submits; retry in ${seconds} s`, { retryAfterSeconds: seconds });
-    }
-  }
 
   /** Before tokenizing: the prompt (or all message contents together) within GENQ_MAX_PROMPT_CHARS. */
   checkPromptSize(body: CreateJobRequest): void {
