@@ -56,6 +56,8 @@ export interface AuthDeps {
   open: "always" | "until-first-key" | "never";
   /** GENQ_ADMIN_KEY; without it the admin API does not exist (404). */
   adminKey?: string;
+  /** GENQ_METRICS_TOKEN; when set, /metrics wants it as a Bearer token (else /metrics is open). */
+  metricsToken?: string;
   /** Failed-auth counters shared by all API processes; absent = failures are only logged. */
   throttle?: AuthThrottlePort;
   /** The peer address as the runtime saw it (the socket on Node), for throttling and logs. */

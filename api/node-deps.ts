@@ -65,6 +65,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       keys,
       open: policy.open,
       adminKey: config.adminKey,
+      metricsToken: config.metricsToken,
       throttle: new RedisAuthThrottle({ connection, prefix: config.queuePrefix }),
       clientAddress: socketAddress,
     },

@@ -44,6 +44,7 @@ const envSchema = z.object({
   GENQ_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   GENQ_ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   GENQ_AUTH: z.enum(["on", "off"]).optional(),
+  GENQ_METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,512}$/, "must be 16-512 printable characters without spaces").optional(),
   GENQ_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, "must look like whsec_<base64>").optional(),
   GENQ_WEBHOOK_ALLOW_HOSTS: z
     .string()
@@ -98,6 +99,8 @@ export interface GenqConfig {
   adminKey: string | undefined;
   /** Undefined = automatic: open on loopback without keys, required elsewhere. */
   auth: "on" | "off" | undefined;
+  /** GENQ_METRICS_TOKEN: when set, /metrics needs `Authorization: Bearer <it>`. */
+  metricsToken: string | undefined;
   webhookSecret: string | undefined;
   webhookAllowHosts: string[];
   delivery: DeliveryConfig;
@@ -179,6 +182,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     logLevel: e.GENQ_LOG_LEVEL,
     adminKey: e.GENQ_ADMIN_KEY,
     auth: e.GENQ_AUTH,
+    metricsToken: e.GENQ_METRICS_TOKEN,
     webhookSecret: e.GENQ_WEBHOOK_SECRET,
     webhookAllowHosts: e.GENQ_WEBHOOK_ALLOW_HOSTS.split(",").map((h) => h.trim()).filter(Boolean),
     delivery: {
