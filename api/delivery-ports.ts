@@ -2,7 +2,7 @@
 // throughput), injected like the other ports; absent on runtimes without Redis Streams/BullMQ.
 import type { JobRow } from "../shared/db/schema/jobs.ts";
 import type { DeliveryWithAttempts } from "../shared/db/webhook-delivery-store.ts";
-import type { RotatedSecret } from "../shared/db/webhook-secret-store.ts";
+import type { RevealedSecret, RotatedSecret } from "../shared/db/webhook-secret-store.ts";
 import type { JobStreamEntry } from "../shared/queue/job-stream-reader.ts";
 import type { WebhookEvent } from "../shared/webhooks/webhook-events.ts";
 
@@ -18,6 +18,8 @@ export interface WebhooksPort {
   redeliver(row: JobRow, event?: WebhookEvent): Promise<{ replayed: number; capped: number }>;
   /** New signing secret for the tenant; the old ones sign on for the grace period. */
   rotateSecret(tenantId: string): RotatedSecret;
+  /** The tenant's current secret (created if it has none), the first time only. */
+  revealSecret(tenantId: string): RevealedSecret;
 }
 
 export interface JobStreamsPort {

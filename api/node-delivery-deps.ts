@@ -57,6 +57,7 @@ export function createNodeDeliveryDeps(input: {
         return { replayed: replayed.length, capped };
       },
       rotateSecret: (tenantId) => secrets.rotate(tenantId),
+      revealSecret: (tenantId) => secrets.reveal(tenantId),
     },
     streams: {
       subscribe: (jobId, afterId, onEntries) => reader.subscribe(jobId, afterId, onEntries),

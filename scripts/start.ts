@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { startApi } from "../api/api-runtime.ts";
 import { checkAuthBeforeStart } from "../api/auth/auth-policy.ts";
 import { loadConfig } from "../shared/config.ts";
+import { ensurePrivateDir } from "../shared/db/private-files.ts";
 import { createLogger } from "../shared/logger.ts";
 import { startWorker } from "../worker/worker-runtime.ts";
 import { ensureLocalRedis, type LocalRedis } from "./local-redis.ts";
@@ -16,6 +17,8 @@ const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid
 // checks again and logs whether requests may go without a key).
 checkAuthBeforeStart(config);
 
+// The data dir holds the database (secrets) and the local Redis: owner-only before anything lands.
+ensurePrivateDir(config.dataDir);
 const defaultModel = config.models[0];
 if (!config.modelsConfigured && !existsSync(join(defaultModel.path, "config.json"))) {
   logger.info("building the default tiny model (random weights: its text is nonsense)", { path: defaultModel.path });

@@ -22,6 +22,7 @@ export type ErrorCode =
   | "TOO_MANY_WAITERS"
   | "AUTH_THROTTLED"
   | "REDELIVERY_LIMIT_REACHED"
+  | "WEBHOOK_SECRET_UNAVAILABLE"
   | "WEBHOOK_URL_REJECTED"
   | "WEBHOOK_NOT_CONFIGURED"
   | "QUEUE_UNAVAILABLE"
@@ -52,6 +53,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case "IDEMPOTENCY_KEY_REUSED":
     case "WEBHOOK_NOT_CONFIGURED":
     case "REDELIVERY_LIMIT_REACHED":
+    case "WEBHOOK_SECRET_UNAVAILABLE":
       return 409;
     case "JOB_EXPIRED":
       return 410;

@@ -46,8 +46,6 @@ export function startDelivery(
   const policy = new WebhookAddressPolicy(config.webhookAllowHosts);
   const deliveries = new WebhookDeliveryStore(db);
   const secrets = new WebhookSecretStore(db, { configuredSecret: config.webhookSecret, graceMs: d.webhookSecretGraceMs });
-  // Create the instance secret now, not on the first delivery: all processes then agree early.
-  secrets.signingSecrets("");
   const queue = new WebhookQueue({ connection, prefix });
   const dispatcher = new WebhookDispatcher({ deliveries, queue, maxPayloadBytes: d.webhookMaxPayloadBytes, baseUrl: d.publicUrl, logger });
   const publisher = new JobStreamPublisher({ connection, prefix, ttlMs: d.jobStreamTtlMs });

@@ -1,6 +1,7 @@
-// Webhook signing secrets per tenant, with rotation: the previous secret keeps signing for a
-// grace period, so receivers can switch without dropping messages. Tenants without their own
-// secret use GENQ_WEBHOOK_SECRET, else one generated at first start and kept in SQLite.
+// Webhook signing secrets per tenant, with rotation: each tenant gets its own secret at first use
+// (first signed delivery or first look), shown to it once; a rotation's previous secret keeps
+// signing for a grace period so receivers can switch. GENQ_WEBHOOK_SECRET, when the operator
+// sets it, signs instead for tenants that never rotated (one secret shared by all of them).
 import { randomBytes } from "node:crypto";
 import { and, desc, eq, gt, isNull, lt, or } from "drizzle-orm";
 import { newUlid } from "../ids.ts";
@@ -8,7 +9,7 @@ import type { GenqDatabase } from "./client.ts";
 import { webhookSecrets } from "./schema/webhook-secrets.ts";
 
 export interface WebhookSecretStoreOptions {
-  /** GENQ_WEBHOOK_SECRET, the instance-wide default when set. */
+  /** GENQ_WEBHOOK_SECRET: the operator's override for tenants without their own secret. */
   configuredSecret?: string;
   /** How long a rotated-out secret still signs. */
   graceMs: number;
@@ -21,7 +22,8 @@ export interface RotatedSecret {
   previousExpiresAt: number;
 }
 
-const GENERATED_ID = "generated";
+/** The tenant's current secret the first time it asks; afterwards only why not. */
+export type RevealedSecret = { secret: string; createdAt: number } | { refused: "already-shown" | "operator-secret" };
 
 export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString("base64")}`;
@@ -35,62 +37,80 @@ export class WebhookSecretStore {
 
   /** Every secret that signs for `tenantId` now, newest first (never empty). */
   signingSecrets(tenantId: string, nowMs = Date.now()): string[] {
-    const own = this.db
-      .select({ secret: webhookSecrets.secret })
-      .from(webhookSecrets)
-      .where(
-        and(
-          eq(webhookSecrets.kind, "tenant"),
-          eq(webhookSecrets.tenantId, tenantId),
-          or(isNull(webhookSecrets.expiresAt), gt(webhookSecrets.expiresAt, nowMs)),
-        ),
-      )
-      .orderBy(desc(webhookSecrets.createdAt), desc(webhookSecrets.id))
-      .all();
-    return own.length > 0 ? own.map((r) => r.secret) : [this.instanceSecret()];
+    const own = this.liveSecrets(tenantId, nowMs);
+    if (own.length > 0) return own.map((r) => r.secret);
+    if (this.options.configuredSecret) return [this.options.configuredSecret];
+    return [this.ensureCurrent(tenantId, nowMs).secret];
+  }
+
+  /** The current secret, once per secret (a rotation shows its new one in its own answer). */
+  reveal(tenantId: string, nowMs = Date.now()): RevealedSecret {
+    return this.db.transaction(
+      (tx) => {
+        const current = tx.select().from(webhookSecrets).where(and(this.mine(tenantId), isNull(webhookSecrets.expiresAt))).get();
+        if (!current && this.options.configuredSecret) return { refused: "operator-secret" as const };
+        const row = current ?? this.insertSecret(tx, tenantId, nowMs, null);
+        if (row.revealedAt !== null) return { refused: "already-shown" as const };
+        tx.update(webhookSecrets).set({ revealedAt: nowMs }).where(eq(webhookSecrets.id, row.id)).run();
+        return { secret: row.secret, createdAt: row.createdAt };
+      },
+      { behavior: "immediate" },
+    );
   }
 
   /**
-   * New current secret for the tenant; the ones it replaces (the instance default, the first
-   * time) keep signing until now + grace. One transaction, so concurrent rotations serialize.
+   * New current secret for the tenant; the ones it replaces (the operator's GENQ_WEBHOOK_SECRET,
+   * the first time, when set) keep signing until now + grace. One transaction, so concurrent
+   * rotations serialize.
    */
   rotate(tenantId: string, nowMs = Date.now()): RotatedSecret {
-    const fallback = this.instanceSecret();
     const previousExpiresAt = nowMs + this.options.graceMs;
-    const secret = generateWebhookSecret();
-    this.db.transaction(
+    const secret = this.db.transaction(
       (tx) => {
-        const mine = and(eq(webhookSecrets.kind, "tenant"), eq(webhookSecrets.tenantId, tenantId));
+        const mine = this.mine(tenantId);
         tx.delete(webhookSecrets).where(and(mine, lt(webhookSecrets.expiresAt, nowMs))).run();
-        const current = tx.select().from(webhookSecrets).where(and(mine, isNull(webhookSecrets.expiresAt))).all();
-        if (current.length === 0) {
-          const live = tx.select().from(webhookSecrets).where(mine).all();
-          // First rotation: what signed until now was the instance default; keep it valid too.
-          if (live.length === 0) {
-            tx.insert(webhookSecrets)
-              .values({ id: `whs_${newUlid(nowMs)}`, kind: "tenant", tenantId, secret: fallback, createdAt: nowMs - 1, expiresAt: previousExpiresAt })
-              .run();
-          }
-        } else {
-          tx.update(webhookSecrets).set({ expiresAt: previousExpiresAt }).where(and(mine, isNull(webhookSecrets.expiresAt))).run();
+        const live = tx.select().from(webhookSecrets).where(mine).all();
+        if (live.length === 0 && this.options.configuredSecret) {
+          // What signed until now was the operator's secret; keep it valid through the grace too.
+          tx.insert(webhookSecrets)
+            .values({ id: `whs_${newUlid(nowMs)}`, kind: "tenant", tenantId, secret: this.options.configuredSecret, createdAt: nowMs - 1, expiresAt: previousExpiresAt })
+            .run();
         }
-        tx.insert(webhookSecrets).values({ id: `whs_${newUlid(nowMs)}`, kind: "tenant", tenantId, secret, createdAt: nowMs, expiresAt: null }).run();
+        tx.update(webhookSecrets).set({ expiresAt: previousExpiresAt }).where(and(mine, isNull(webhookSecrets.expiresAt))).run();
+        // Shown in the rotation's answer: that counts as its one showing.
+        return this.insertSecret(tx, tenantId, nowMs, nowMs).secret;
       },
       { behavior: "immediate" },
     );
     return { secret, createdAt: nowMs, previousExpiresAt };
   }
 
-  /** GENQ_WEBHOOK_SECRET, else the generated one (created once; racing processes agree on it). */
-  private instanceSecret(): string {
-    if (this.options.configuredSecret) return this.options.configuredSecret;
-    const existing = this.db.select().from(webhookSecrets).where(eq(webhookSecrets.id, GENERATED_ID)).get();
-    if (existing) return existing.secret;
-    this.db
+  private mine(tenantId: string) {
+    return and(eq(webhookSecrets.kind, "tenant"), eq(webhookSecrets.tenantId, tenantId));
+  }
+
+  private liveSecrets(tenantId: string, nowMs: number) {
+    return this.db
+      .select({ secret: webhookSecrets.secret })
+      .from(webhookSecrets)
+      .where(and(this.mine(tenantId), or(isNull(webhookSecrets.expiresAt), gt(webhookSecrets.expiresAt, nowMs))))
+      .orderBy(desc(webhookSecrets.createdAt), desc(webhookSecrets.id))
+      .all();
+  }
+
+  /** The tenant's current secret, created now if it has none (racing processes agree on one). */
+  private ensureCurrent(tenantId: string, nowMs: number) {
+    return this.db.transaction(
+      (tx) => tx.select().from(webhookSecrets).where(and(this.mine(tenantId), isNull(webhookSecrets.expiresAt))).get() ?? this.insertSecret(tx, tenantId, nowMs, null),
+      { behavior: "immediate" },
+    );
+  }
+
+  private insertSecret(tx: Pick<GenqDatabase, "insert">, tenantId: string, nowMs: number, revealedAt: number | null) {
+    return tx
       .insert(webhookSecrets)
-      .values({ id: GENERATED_ID, kind: "generated", tenantId: "", secret: generateWebhookSecret(), createdAt: Date.now(), expiresAt: null })
-      .onConflictDoNothing()
-      .run();
-    return this.db.select().from(webhookSecrets).where(eq(webhookSecrets.id, GENERATED_ID)).get()!.secret;
+      .values({ id: `whs_${newUlid(nowMs)}`, kind: "tenant", tenantId, secret: generateWebhookSecret(), createdAt: nowMs, expiresAt: null, revealedAt })
+      .returning()
+      .get();
   }
 }
