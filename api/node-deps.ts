@@ -51,7 +51,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const events = new JobEventBus({ connection, prefix: config.queuePrefix });
   await events.start();
   const queue = new JobQueue({ connection, prefix: config.queuePrefix });
-  const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path)]));
+  const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path, { specialTokensInContent: config.specialTokensInContent.includes(m.name) })]));
   const delivery = createNodeDeliveryDeps({ config, db, connection, events, logger });
   const waiters = new RedisWaiterSlots({ connection, prefix: config.queuePrefix, maxPerTenant: config.tenantLimits.maxWaiters });
   const deps: AppDeps = {

@@ -77,6 +77,7 @@ const envSchema = z.object({
   GENQ_MAX_TOKENS_LIMIT: intInRange(1, 1_000_000).default(8_192),
   GENQ_MAX_PROMPT_CHARS: intInRange(1, 200_000).default(100_000),
   GENQ_MAX_WAITERS_PER_TENANT: intInRange(0, 1_000_000).default(1_000),
+  GENQ_SPECIAL_TOKENS_IN_CONTENT: z.string().default(""),
 });
 
 export interface GenqConfig {
@@ -86,6 +87,8 @@ export interface GenqConfig {
   databasePath: string;
   /** Undefined: the start script launches or finds a local redis-server. */
   redisUrl: string | undefined;
+  /** Models (GENQ_SPECIAL_TOKENS_IN_CONTENT) whose message content may carry control tokens (opt-out). */
+  specialTokensInContent: string[];
   /** Registered models in order; the first is the default. */
   models: Array<{ name: string; path: string }>;
   /** False when GENQ_MODELS is unset and the generated tiny model under the data dir is served. */
@@ -163,6 +166,10 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
   }
   const e = parsed.data;
   const dataDir = resolve(e.GENQ_DATA_DIR);
+  const models = (e.GENQ_MODELS ?? [{ name: "tiny", path: join(dataDir, "models", "tiny") }]).map((m) => ({ name: m.name, path: resolve(m.path) }));
+  const specialTokensInContent = e.GENQ_SPECIAL_TOKENS_IN_CONTENT.split(",").map((n) => n.trim()).filter(Boolean);
+  const unknown = specialTokensInContent.filter((n) => !models.some((m) => m.name === n));
+  if (unknown.length > 0) throw new ConfigError([`GENQ_SPECIAL_TOKENS_IN_CONTENT: ${unknown.join(", ")} is not a model in GENQ_MODELS`]);
   return {
     port: e.GENQ_PORT,
     host: e.GENQ_HOST,
@@ -170,10 +177,8 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     databasePath: join(dataDir, "genq.db"),
     redisUrl: e.REDIS_URL,
     modelsConfigured: e.GENQ_MODELS !== undefined,
-    models: (e.GENQ_MODELS ?? [{ name: "tiny", path: join(dataDir, "models", "tiny") }]).map((m) => ({
-      name: m.name,
-      path: resolve(m.path),
-    })),
+    models,
+    specialTokensInContent,
     device: e.GENQ_DEVICE,
     dtype: e.GENQ_DTYPE,
     maxBatch: e.GENQ_MAX_BATCH,

@@ -28,7 +28,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   if (!config.redisUrl) throw new Error("REDIS_URL is required to start a worker");
   const db = openDatabase(config.databasePath);
   const store = new JobStore(db);
-  const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path)]));
+  const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path, { specialTokensInContent: config.specialTokensInContent.includes(m.name) })]));
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const events = new JobEventBus({ connection, prefix: config.queuePrefix });
   await events.start();

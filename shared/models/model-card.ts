@@ -4,11 +4,9 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { Template } from "@huggingface/jinja";
+import { ChatPromptEncoder, type ChatMessage } from "./chat-prompt-tokens.ts";
 
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
+export type { ChatMessage };
 
 export interface ModelCard {
   name: string;
@@ -27,6 +25,15 @@ export interface ModelCard {
 }
 
 export class ModelFolderError extends Error {}
+
+export interface ModelCardOptions {
+  /**
+   * Opt-out (GENQ_SPECIAL_TOKENS_IN_CONTENT names the model): special-token strings in message
+   * content become control tokens, as in a plain Hugging Face rendering. Default false: content
+   * is text, and only the chat template's own special tokens are special.
+   */
+  specialTokensInContent?: boolean;
+}
 
 function readJson(path: string): Record<string, unknown> {
   try {
@@ -48,7 +55,7 @@ function tokenText(value: unknown): string | undefined {
   return undefined;
 }
 
-export function loadModelCard(name: string, path: string): ModelCard {
+export function loadModelCard(name: string, path: string, options: ModelCardOptions = {}): ModelCard {
   const config = readJson(join(path, "config.json"));
   const generationPath = join(path, "generation_config.json");
   const generation = existsSync(generationPath) ? readJson(generationPath) : {};
@@ -70,6 +77,8 @@ export function loadModelCard(name: string, path: string): ModelCard {
 
   const encode = (text: string, addSpecialTokens: boolean) =>
     tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+  const render = (messages: ChatMessage[]) => template!.render({ messages, add_generation_prompt: true, ...specialTokens });
+  const chat = new ChatPromptEncoder(tokenizerJson, tokenizerConfig, tokenizer, render);
 
   return {
     name,
@@ -84,9 +93,8 @@ export function loadModelCard(name: string, path: string): ModelCard {
     promptIds(input) {
       if ("prompt" in input) return encode(input.prompt, true);
       if (!template) throw new ModelFolderError(`model ${name} has no chat_template; send "prompt" instead of "messages"`);
-      const rendered = template.render({ messages: input.messages, add_generation_prompt: true, ...specialTokens });
       // Templates write the BOS themselves; adding special tokens again would double it.
-      return encode(rendered, false);
+      return options.specialTokensInContent ? encode(render(input.messages), false) : chat.promptIds(input.messages);
     },
   };
 }
