@@ -23,6 +23,8 @@ export type ErrorCode =
   | "AUTH_THROTTLED"
   | "REDELIVERY_LIMIT_REACHED"
   | "WEBHOOK_SECRET_UNAVAILABLE"
+  | "REQUEST_ABORTED"
+  | "CHAT_TEMPLATE_ERROR"
   | "WEBHOOK_URL_REJECTED"
   | "WEBHOOK_NOT_CONFIGURED"
   | "QUEUE_UNAVAILABLE"
@@ -38,6 +40,8 @@ export function httpStatusFor(code: ErrorCode): number {
     case "CONTEXT_LENGTH_EXCEEDED":
     case "INVALID_TOKEN":
     case "WEBHOOK_URL_REJECTED":
+    case "REQUEST_ABORTED":
+    case "CHAT_TEMPLATE_ERROR":
       return 400;
     case "UNAUTHORIZED":
       return 401;

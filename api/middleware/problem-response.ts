@@ -31,7 +31,11 @@ export function problemResponse(c: Context, error: GenqError): Response {
 
 export function createErrorHandler(logger: Logger) {
   return (error: Error, c: Context): Response => {
-    if (error instanceof GenqError) return problemResponse(c, error);
+    if (error instanceof GenqError) {
+      // Routine for a server (a phone losing signal mid-upload), so not an error in the log.
+      if (error.code === "REQUEST_ABORTED") logger.debug("client aborted the request body", { path: c.req.path, method: c.req.method });
+      return problemResponse(c, error);
+    }
     if (error instanceof HTTPException && error.status === 413) {
       return problemResponse(c, new GenqError("PAYLOAD_TOO_LARGE", "request body is larger than the limit"));
     }

@@ -4,6 +4,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { Template } from "@huggingface/jinja";
+import { GenqError } from "../errors.ts";
 import { ChatPromptEncoder, type ChatMessage } from "./chat-prompt-tokens.ts";
 
 export type { ChatMessage };
@@ -77,7 +78,17 @@ export function loadModelCard(name: string, path: string, options: ModelCardOpti
 
   const encode = (text: string, addSpecialTokens: boolean) =>
     tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
-  const render = (messages: ChatMessage[]) => template!.render({ messages, add_generation_prompt: true, ...specialTokens });
+  const render = (messages: ChatMessage[]) => {
+    try {
+      return template!.render({ messages, add_generation_prompt: true, ...specialTokens });
+    } catch (error) {
+      // raise_exception (roles not alternating, a role it does not know, ...): the client's input.
+      const reason = (error as Error).message.slice(0, 500);
+      throw new GenqError("CHAT_TEMPLATE_ERROR", `the chat template of model ${name} refused these messages: ${reason}`, {
+        errors: [{ field: "messages", message: reason }],
+      });
+    }
+  };
   const chat = new ChatPromptEncoder(tokenizerJson, tokenizerConfig, tokenizer, render);
 
   return {

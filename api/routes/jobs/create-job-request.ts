@@ -29,7 +29,7 @@ const webhookUrl = z
 
 const message = z.strictObject({
   role: z.enum(["system", "user", "assistant"]),
-  content: cleanString(MAX_PROMPT_CHARS),
+  content: cleanString(2 * MAX_PROMPT_CHARS),
 });
 
 const priority = z
@@ -39,7 +39,8 @@ const priority = z
 export const createJobRequest = z
   .strictObject({
     model: z.string().min(1).max(64).optional(),
-    prompt: cleanString(MAX_PROMPT_CHARS).optional(),
+    // UTF-16 units here; GENQ_MAX_PROMPT_CHARS (code points, up to MAX_PROMPT_CHARS) applies after.
+    prompt: cleanString(2 * MAX_PROMPT_CHARS).optional(),
     messages: z.array(message).min(1).max(256).optional(),
     max_tokens: z.number().int().min(1).max(1_000_000).default(256),
     temperature: z.number().min(0).max(5).default(1),

@@ -14,9 +14,12 @@ export class SubmitLimits {
     private readonly limits: ApiLimits,
   ) {}
 
-  /** Before tokenizing: the prompt (or all message contents together) within GENQ_MAX_PROMPT_CHARS. */
+  /**
+   * Before tokenizing: the prompt (or all message contents together) within GENQ_MAX_PROMPT_CHARS,
+   * counted in Unicode code points (an emoji is one character, not two UTF-16 units).
+   */
   checkPromptSize(body: CreateJobRequest): void {
-    const chars = body.prompt?.length ?? (body.messages ?? []).reduce((sum, m) => sum + m.content.length, 0);
+    const chars = body.prompt !== undefined ? codePoints(body.prompt) : (body.messages ?? []).reduce((sum, m) => sum + codePoints(m.content), 0);
     if (chars > this.limits.maxPromptChars) {
       throw tooLarge(body.prompt !== undefined ? "prompt" : "messages", `must be at most ${this.limits.maxPromptChars} characters on this server`);
     }
@@ -43,4 +46,14 @@ export class SubmitLimits {
 
 function tooLarge(field: string, message: string): GenqError {
   return new GenqError("VALIDATION_FAILED", `${field}: ${message}`, { errors: [{ field, message }] });
+}
+
+/** Code points in `text`: UTF-16 units less one per surrogate pair (lone surrogates are refused earlier). */
+function codePoints(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) count--;
+  }
+  return count;
 }
