@@ -2,7 +2,8 @@
 // streams count together per tenant, the next one is refused with 429 TOO_MANY_WAITERS, other
 // tenants and plain polls are unaffected, and a slot frees when its client leaves.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RedisWaiterSlots } from "../../shared/limits/redis-waiter-slots.ts";
+import { Redis } from "ioredis";
+import { RedisWaiterSlots } from "../../shared/limits/redis-waiter-slots.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type JobJson, type TestApi, type TestResponse } from "../harness/test-api.ts";
 import { expectProblem } from "../harness/expect-problem.ts";
@@ -71,5 +72,32 @@ describe("open waiters per tenant", () => {
     polls[1].abort();
     await Promise.all(pending);
     await eventually(() => held() === 0, 5_000, "all slots freed");
+  });
+});
+
+describe("leased slots", () => {
+  it("keeps a slot while its holder renews it, and frees it once the holder stops (a crashed API process)", async () => {
+    const connection = new Redis(env.config.redisUrl!);
+    const prefix = `${env.config.queuePrefix}:lease`;
+    const alive = new RedisWaiterSlots({ connection, prefix, maxPerTenant: 1, leaseMs: 1_500 });
+    const other = new RedisWaiterSlots({ connection, prefix, maxPerTenant: 1, leaseMs: 1_500 });
+    try {
+      const held = await alive.acquire("t");
+      expect(held.granted).toBe(true);
+      // Several leases pass while it renews: the slot is still taken.
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(await other.acquire("t")).toMatchObject({ granted: false, open: 1 });
+      // The holder dies without releasing: the lease runs out and the slot frees itself.
+      alive.close();
+      const next = await eventually(async () => {
+        const grant = await other.acquire("t");
+        return grant.granted ? grant : undefined;
+      }, 5_000, "the dead holder's slot");
+      next.release();
+    } finally {
+      alive.close();
+      other.close();
+      connection.disconnect();
+    }
   });
 });
