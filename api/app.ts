@@ -8,7 +8,7 @@ import { GenqError } from "../shared/errors.ts";
 import { createErrorHandler, problemResponse } from "./middleware/problem-response.ts";
 import { adminGuard } from "./middleware/admin-guard.ts";
 import { authenticate } from "./middleware/authenticate.ts";
-import { rateLimitWrites } from "./middleware/rate-limit-writes.ts";
+import { MUTATING_METHODS, rateLimitWrites } from "./middleware/rate-limit-writes.ts";
 import { adminKeysRoutes } from "./routes/admin/admin-keys-routes.ts";
 import { healthRoutes } from "./routes/health/health-routes.ts";
 import { jobsRoutes } from "./routes/jobs/jobs-routes.ts";
@@ -25,7 +25,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // key (unless the startup policy allows open access), so new routes are authenticated by default.
   app.use("/v1/admin/*", adminGuard(deps.auth, deps.logger));
   app.use("/v1/*", except("/v1/admin/*", authenticate(deps.auth, deps.logger)));
-  app.use("/v1/*", except("/v1/admin/*", rateLimitWrites(deps)));
+  // Registered for mutating methods only: reads (thousands of held long-polls) never pass it.
+  app.on(MUTATING_METHODS, "/v1/*", except("/v1/admin/*", rateLimitWrites(deps)));
   app.route("/v1/admin/keys", adminKeysRoutes(deps, limits));
   app.use("/v1/jobs/*", compressLarge());
   app.route("/v1/jobs", jobsRoutes(deps, limits));

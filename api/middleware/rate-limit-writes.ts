@@ -6,11 +6,11 @@ import { GenqError } from "../../shared/errors.ts";
 import type { AppDeps } from "../app-deps.ts";
 import type { AppEnv } from "../app-env.ts";
 
-const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+export const MUTATING_METHODS = ["POST", "PUT", "PATCH", "DELETE"];
 
 export function rateLimitWrites(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (deps.rateLimiter && MUTATING.has(c.req.method)) {
+    if (deps.rateLimiter) {
       let result: { allowed: boolean; retryAfterMs: number } | undefined;
       try {
         result = await deps.rateLimiter.take(c.get("tenantId"));
