@@ -1,7 +1,7 @@
 // API process entry (`npm run api`): reads config once, serves, stops on signals.
 import { loadConfig } from "../shared/config.ts";
 import { createLogger } from "../shared/logger.ts";
-import { startApi } from "./api-runtime.ts";
+import { startApi } from "./node-api.ts";
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, { process: "api", pid: process.pid });

@@ -2,10 +2,10 @@
 // tiny model if absent, finds or launches Redis, runs the API and one worker in this process.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { startApi } from "../api/api-runtime.ts";
+import { startApi } from "../api/node-api.ts";
 import { checkAuthBeforeStart } from "../api/auth/auth-policy.ts";
 import { loadConfig } from "../shared/config.ts";
-import { ensurePrivateDir } from "../shared/db/private-files.ts";
+import { ensurePrivateDir } from "../shared/store/private-files.ts";
 import { createLogger } from "../shared/logger.ts";
 import { startWorker } from "../worker/worker-runtime.ts";
 import { ensureLocalRedis, type LocalRedis } from "./local-redis.ts";
@@ -15,7 +15,7 @@ const config = loadConfig();
 const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid });
 // Refuse an API open to the network before building a model or starting anything (startApi
 // checks again and logs whether requests may go without a key).
-checkAuthBeforeStart(config);
+await checkAuthBeforeStart(config);
 
 // The data dir holds the database (secrets) and the local Redis: owner-only before anything lands.
 ensurePrivateDir(config.dataDir);

@@ -1,20 +1,17 @@
-// Starts a complete worker: SQLite, Redis, the inference thread, one BullMQ Worker per model,
+// Starts a complete worker: the store, Redis, the inference thread, one BullMQ Worker per model,
 // cancel signals and the reconciler; `close()` shuts it down without losing jobs.
-import { Redis } from "ioredis";
 import type { Worker } from "bullmq";
 import type { GenqConfig } from "../shared/config.ts";
-import { openDatabase } from "../shared/db/client.ts";
-import { JobStore } from "../shared/db/job-store.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
-import { JobEventBus } from "../shared/queue/job-event-bus.ts";
-import { JobQueue } from "../shared/queue/job-queue.ts";
+import { openNodeServices } from "../shared/node-services.ts";
+import { openStore } from "../shared/store/open-store.ts";
 import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
 import { createGenerateWorker } from "./queue/generate-worker.ts";
 import { InferenceJobs } from "./queue/inference-jobs.ts";
 import { Reconciler } from "./queue/reconciler.ts";
 import { InferenceClient } from "./thread/inference-client.ts";
-import { startDelivery } from "./delivery-runtime.ts";
+import { startWebhookRuntime } from "./webhooks/webhook-runtime.ts";
 
 export interface WorkerHandle {
   close(): Promise<void>;
@@ -26,13 +23,9 @@ const SHUTDOWN_GRACE_MS = 5_000;
 
 export async function startWorker(config: GenqConfig, logger: Logger): Promise<WorkerHandle> {
   if (!config.redisUrl) throw new Error("REDIS_URL is required to start a worker");
-  const db = openDatabase(config.databasePath);
-  const store = new JobStore(db);
   const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path, { specialTokensInContent: config.specialTokensInContent.includes(m.name) })]));
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  const events = new JobEventBus({ connection, prefix: config.queuePrefix });
-  await events.start();
-  const queue = new JobQueue({ connection, prefix: config.queuePrefix });
+  const services = await openNodeServices(config, openStore(config), logger, "patient");
+  const { store, connection, events, queue, lifecycle } = services;
 
   const client = await InferenceClient.start({
     models: config.models,
@@ -45,17 +38,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   const inference = new InferenceJobs(client);
   const stopCancels = events.onCancel((id) => inference.cancel(id));
 
-  // Job streams (SSE) and webhooks, fed in the same flow that writes each row.
-  const delivery = startDelivery(config, { db, connection, logger });
-  const processor = createGenerateJobProcessor({
-    store,
-    events,
-    inference,
-    models,
-    logger,
-    onDelta: delivery.onDelta,
-    onChanged: (row) => delivery.onChanged(row),
-  });
+  const webhooks = await startWebhookRuntime(config, services, logger);
+  const processor = createGenerateJobProcessor({ jobs: store.jobs, lifecycle, inference, models, logger });
   const workers = config.models.map((m) =>
     createGenerateWorker({
       model: m.name,
@@ -65,17 +49,11 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       lockMs: config.jobLockMs,
       logger,
       processor,
-      onFailedForGood: (jobId, reason) => {
-        if (store.fail(jobId, "ENGINE_ERROR", reason, Date.now())) {
-          const row = store.get(jobId)!;
-          void delivery.onChanged(row);
-          void events.publishChanged({ id: jobId, status: row.status, version: row.version }).catch(() => {});
-        }
-      },
+      onFailedForGood: (jobId, reason) => void lifecycle.fail(jobId, "ENGINE_ERROR", reason),
     }),
   );
 
-  const reconciler = new Reconciler({ store, queue, events, models: config.models.map((m) => m.name), logger });
+  const reconciler = new Reconciler({ jobs: store.jobs, queue, lifecycle, models: config.models.map((m) => m.name), logger });
   const reconcile = () => reconciler.reconcile().catch((error) => logger.warn("reconcile failed", { error }));
   void reconcile();
   const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
@@ -94,11 +72,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       stopCancels();
       inference.close();
       await client.close();
-      await delivery.close();
-      await events.close();
-      await queue.close();
-      connection.disconnect();
-      db.$client.close();
+      await webhooks.close();
+      await services.close();
     },
   };
 }

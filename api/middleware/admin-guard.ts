@@ -5,12 +5,11 @@ import type { MiddlewareHandler } from "hono";
 import { secretsEqual } from "../../shared/auth/api-key-secret.ts";
 import { GenqError } from "../../shared/errors.ts";
 import type { Logger } from "../../shared/logger.ts";
-import type { AuthDeps } from "../app-deps.ts";
-import type { AppEnv } from "../app-env.ts";
+import type { AppEnv, AuthSettings } from "../app-deps.ts";
 import { AuthFailures } from "./auth-failures.ts";
 import { bearerToken } from "./bearer-token.ts";
 
-export function adminGuard(auth: AuthDeps, logger: Logger): MiddlewareHandler<AppEnv> {
+export function adminGuard(auth: AuthSettings, logger: Logger): MiddlewareHandler<AppEnv> {
   const failures = new AuthFailures(auth, logger);
   return async (c, next) => {
     const adminKey = auth.adminKey;

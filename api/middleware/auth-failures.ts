@@ -4,7 +4,8 @@
 import type { Context } from "hono";
 import { GenqError } from "../../shared/errors.ts";
 import type { Logger } from "../../shared/logger.ts";
-import type { AuthDeps, AuthThrottleScope } from "../app-deps.ts";
+import type { ThrottleScope } from "../../shared/limits/redis-auth-throttle.ts";
+import type { AuthSettings } from "../app-deps.ts";
 
 /** Wrong admin keys per source address per minute before that source must wait. */
 export const ADMIN_FAILURES_PER_SOURCE = 10;
@@ -25,7 +26,7 @@ export type CredentialKind = "admin" | "api_key";
 
 export class AuthFailures {
   constructor(
-    private readonly auth: AuthDeps,
+    private readonly auth: AuthSettings,
     private readonly logger: Logger,
   ) {}
 
@@ -34,7 +35,7 @@ export class AuthFailures {
     return this.auth.clientAddress?.(c) ?? "unknown";
   }
 
-  scopes(kind: CredentialKind, source: string): AuthThrottleScope[] {
+  scopes(kind: CredentialKind, source: string): ThrottleScope[] {
     if (kind === "api_key") return [{ scope: `api_key:src:${source}`, maxFailures: API_KEY_FAILURES_PER_SOURCE }];
     return [
       { scope: `admin:src:${source}`, maxFailures: ADMIN_FAILURES_PER_SOURCE },

@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from "hono";
 import { secretsEqual } from "../../shared/auth/api-key-secret.ts";
 import { GenqError } from "../../shared/errors.ts";
 import type { Logger } from "../../shared/logger.ts";
-import type { AppEnv } from "../app-env.ts";
+import type { AppEnv } from "../app-deps.ts";
 import { bearerToken } from "./bearer-token.ts";
 
 export function metricsGuard(metricsToken: string | undefined, logger: Logger): MiddlewareHandler<AppEnv> {

@@ -3,8 +3,7 @@
 // the body is read, so a flood of submits, cancels, redeliveries or rotations costs nothing.
 import type { MiddlewareHandler } from "hono";
 import { GenqError } from "../../shared/errors.ts";
-import type { AppDeps } from "../app-deps.ts";
-import type { AppEnv } from "../app-env.ts";
+import type { AppDeps, AppEnv } from "../app-deps.ts";
 
 export const MUTATING_METHODS = ["POST", "PUT", "PATCH", "DELETE"];
 

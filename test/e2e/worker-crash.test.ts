@@ -34,5 +34,5 @@ it("a job whose worker is killed with SIGKILL is finished by another worker", as
   const job = await api.waitFor(id, isTerminalJob, 60_000);
   expect(job.status).toBe("succeeded");
   expect(job.usage.completion_tokens).toBe(2000);
-  expect(api.nodeDeps.deps.store.get(id)!.attempts).toBeGreaterThanOrEqual(2);
+  expect((await api.nodeDeps.deps.store.jobs.get(id))!.attempts).toBeGreaterThanOrEqual(2);
 }, 90_000);

@@ -7,7 +7,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApi } from "../../api/api-runtime.ts";
+import { startApi } from "../../api/node-api.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type TestApi } from "../harness/test-api.ts";
@@ -50,7 +50,7 @@ describe("submit edge cases", () => {
     ];
     const body = await expectProblem(await api.post("/v1/jobs", { model: "strict", messages }), 400, "CHAT_TEMPLATE_ERROR");
     expect(body.detail).toContain("Conversation roles must alternate");
-    expect(api.nodeDeps.deps.store.countByStatus()).toEqual({});
+    expect(await api.nodeDeps.deps.store.jobs.countByStatus()).toEqual({});
     expect((await api.post("/v1/jobs", { model: "strict", messages: [{ role: "user", content: "a" }] })).status).toBe(202);
   });
 

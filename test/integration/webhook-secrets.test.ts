@@ -6,23 +6,24 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Redis } from "ioredis";
 import { Webhook } from "standardwebhooks";
-import { openDatabase, type GenqDatabase } from "../../shared/db/client.ts";
-import { generateWebhookSecret, WebhookSecretStore } from "../../shared/db/webhook-secret-store.ts";
 import { createLogger } from "../../shared/logger.ts";
-import { startDelivery, type DeliveryHandle } from "../../worker/delivery-runtime.ts";
+import { openNodeServices, type NodeServices } from "../../shared/node-services.ts";
+import { openStore } from "../../shared/store/open-store.ts";
+import { SqliteWebhookSecretStore } from "../../shared/store/sqlite/sqlite-webhook-secret-store.ts";
+import { openDatabase } from "../../shared/store/sqlite/sqlite-database.ts";
+import { generateWebhookSecret } from "../../shared/store/webhook-secret-store.ts";
+import { startWebhookRuntime, type WebhookRuntime } from "../../worker/webhooks/webhook-runtime.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
-import { startTestApi, type TestApi } from "../harness/test-api.ts";
+import { issueKey, startTestApi, type TestApi } from "../harness/test-api.ts";
 import { expectProblem } from "../harness/expect-problem.ts";
 import { eventually, startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from "../harness/webhook-receiver.ts";
 
 let root: string;
 let env: TestEnv;
 let api: TestApi;
-let db: GenqDatabase;
-let redis: Redis;
-let delivery: DeliveryHandle;
+let worker: NodeServices;
+let delivery: WebhookRuntime;
 let receiver: WebhookReceiver;
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -32,17 +33,16 @@ beforeAll(async () => {
   // A data dir that does not exist yet, so genq creates it (no GENQ_WEBHOOK_SECRET is set).
   env = await createTestEnv({ GENQ_DATA_DIR: join(root, "nested", "data"), GENQ_WEBHOOK_ALLOW_HOSTS: "127.0.0.1" });
   api = await startTestApi(env.config);
-  db = openDatabase(env.config.databasePath);
-  redis = new Redis(env.config.redisUrl!, { maxRetriesPerRequest: null });
-  delivery = startDelivery(env.config, { db, connection: redis, logger: createLogger("silent") });
+  const logger = createLogger("silent");
+  worker = await openNodeServices(env.config, openStore(env.config), logger, "patient");
+  delivery = await startWebhookRuntime(env.config, worker, logger);
   receiver = await startWebhookReceiver();
 });
 
 afterAll(async () => {
   await delivery?.close();
   await api?.close();
-  redis?.disconnect();
-  db?.$client.close();
+  await worker?.close();
   await receiver?.close();
   await env?.cleanup();
   rmSync(root, { recursive: true, force: true });
@@ -53,10 +53,8 @@ async function deliverTo(key: string, path: string): Promise<ReceivedRequest> {
   const res = await api.post("/v1/jobs", { prompt: "hi", max_tokens: 1, webhook: { url: `${receiver.url}${path}` } }, auth);
   expect(res.status).toBe(202);
   const id = (await res.json()).id as string;
-  const { store } = api.nodeDeps.deps;
-  store.markRunning(id, Date.now());
-  store.complete(id, { outputText: "ok", finishReason: "stop", promptTokens: 1, completionTokens: 1 }, Date.now());
-  await delivery.onChanged(store.get(id)!);
+  await worker.lifecycle.start(id);
+  await worker.lifecycle.complete(id, { outputText: "ok", finishReason: "stop", promptTokens: 1, completionTokens: 1 });
   return eventually(() => receiver.on(path)[0], 8_000, `the delivery to ${path}`);
 }
 
@@ -71,9 +69,8 @@ const verifies = (secret: string, request: ReceivedRequest) => {
 
 describe("per-tenant webhook secrets", () => {
   it("signs each tenant's messages with its own secret, shown to it once", async () => {
-    const { keys } = api.nodeDeps.deps.auth;
-    const alice = keys.create({ name: "alice" }).key;
-    const bob = keys.create({ name: "bob" }).key;
+    const alice = await issueKey(api, "alice");
+    const bob = await issueKey(api, "bob");
     const toAlice = await deliverTo(alice, "/alice");
     const toBob = await deliverTo(bob, "/bob");
 
@@ -102,16 +99,21 @@ describe("per-tenant webhook secrets", () => {
   });
 
   it("a tenant that looks before its first delivery gets the secret that will sign it", async () => {
-    const carol = api.nodeDeps.deps.auth.keys.create({ name: "carol" }).key;
+    const carol = await issueKey(api, "carol");
     const secret = (await (await api.get("/v1/webhooks/secret", { authorization: `Bearer ${carol}` })).json()).secret as string;
     expect(verifies(secret, await deliverTo(carol, "/carol"))).toBe(true);
   });
 
-  it("with the operator's GENQ_WEBHOOK_SECRET, tenants without their own are signed with it and told so", () => {
+  it("with the operator's GENQ_WEBHOOK_SECRET, tenants without their own are signed with it and told so", async () => {
     const operator = generateWebhookSecret();
-    const secrets = new WebhookSecretStore(db, { configuredSecret: operator, graceMs: 1_000 });
-    expect(secrets.signingSecrets("dave")).toEqual([operator]);
-    expect(secrets.reveal("dave")).toEqual({ refused: "operator-secret" });
+    const db = openDatabase(env.config.databasePath);
+    try {
+      const secrets = new SqliteWebhookSecretStore(db, { configuredSecret: operator, graceMs: 1_000 });
+      expect(await secrets.signingSecrets("dave", Date.now())).toEqual([operator]);
+      expect(await secrets.reveal("dave", Date.now())).toEqual({ refused: "operator-secret" });
+    } finally {
+      db.$client.close();
+    }
   });
 
   it("creates the data dir 0700 and the database, -wal and -shm 0600", () => {

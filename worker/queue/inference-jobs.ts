@@ -1,22 +1,20 @@
 // Turns the inference thread's event stream into one promise per job, plus per-job listeners
-// for streaming (started / delta). The main thread never blocks on the model.
-import type { FinishReason, FromThreadMessage, GenerationRequest } from "../thread/thread-messages.ts";
+// for streaming (deltas). The main thread never blocks on the model.
+import type { GenerationErrorCode } from "../../shared/errors.ts";
+import type { FinishReason, GenerationRequest } from "../engine/generation.ts";
+import type { InferenceClient } from "../thread/inference-client.ts";
+import type { FromThreadMessage } from "../thread/thread-messages.ts";
 
 export type GenerationOutcome =
   | { kind: "finished"; text: string; finishReason: FinishReason; promptTokens: number; completionTokens: number }
-  | { kind: "failed"; code: string; message: string };
+  | { kind: "failed"; code: GenerationErrorCode; message: string };
 
 export interface GenerationListeners {
-  onStarted?: () => void;
   onDelta?: (text: string, tokens: number) => void;
 }
 
-/** What InferenceJobs needs from the thread client (InferenceClient implements it). */
-export interface InferencePort {
-  submit(request: GenerationRequest): void;
-  cancel(id: string): void;
-  subscribe(listener: (message: FromThreadMessage) => void): () => void;
-}
+/** What InferenceJobs uses of the thread client. */
+type InferenceThread = Pick<InferenceClient, "submit" | "cancel" | "subscribe">;
 
 interface Pending extends GenerationListeners {
   resolve: (outcome: GenerationOutcome) => void;
@@ -26,7 +24,7 @@ export class InferenceJobs {
   private readonly pending = new Map<string, Pending>();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly inference: InferencePort) {
+  constructor(private readonly inference: InferenceThread) {
     this.unsubscribe = inference.subscribe((message) => this.onMessage(message));
   }
 
@@ -37,17 +35,8 @@ export class InferenceJobs {
     });
   }
 
-  /** True when this process is generating the job (so a cancel signal is ours to act on). */
-  has(id: string): boolean {
-    return this.pending.has(id);
-  }
-
   cancel(id: string): void {
     if (this.pending.has(id)) this.inference.cancel(id);
-  }
-
-  get activeCount(): number {
-    return this.pending.size;
   }
 
   close(): void {
@@ -59,9 +48,6 @@ export class InferenceJobs {
     const entry = this.pending.get(message.id);
     if (!entry) return;
     switch (message.type) {
-      case "started":
-        entry.onStarted?.();
-        return;
       case "delta":
         entry.onDelta?.(message.text, message.tokens);
         return;

@@ -1,14 +1,15 @@
-// Invariant 2: Redis may lose data. Rows that are queued/running in SQLite but unknown to BullMQ
-// are re-enqueued (idempotent: job id = row id); rows whose BullMQ job failed for good are failed.
-import type { JobStore } from "../../shared/db/job-store.ts";
-import type { JobQueue } from "../../shared/queue/job-queue.ts";
+// Invariant 2: Redis may lose data. Rows that are queued/running in the store but unknown to
+// BullMQ are re-enqueued (idempotent: job id = row id); rows whose BullMQ job failed for good are
+// failed through the job lifecycle, so streams, webhooks and long-polls hear about it.
+import type { JobLifecycle } from "../../shared/job-lifecycle.ts";
 import type { Logger } from "../../shared/logger.ts";
-import type { JobEventBus } from "../../shared/queue/job-event-bus.ts";
+import type { JobQueue } from "../../shared/queue/job-queue.ts";
+import type { JobStore } from "../../shared/store/job-store.ts";
 
 export interface ReconcilerOptions {
-  store: JobStore;
+  jobs: JobStore;
   queue: JobQueue;
-  events: JobEventBus;
+  lifecycle: JobLifecycle;
   /** Only rows of these models (the ones this worker serves). */
   models: string[];
   logger: Logger;
@@ -21,13 +22,13 @@ export interface ReconcilerOptions {
 export class Reconciler {
   constructor(private readonly options: ReconcilerOptions) {}
 
-  /** One pass; returns how many rows were re-enqueued. */
+  /** One pass: how many rows were re-enqueued and how many failed. */
   async reconcile(nowMs = Date.now()): Promise<{ requeued: number; failed: number }> {
-    const { store, queue, events, logger } = this.options;
+    const { jobs, queue, lifecycle, logger } = this.options;
     const served = new Set(this.options.models);
-    const rows = store
-      .listActive(nowMs - (this.options.minAgeMs ?? 10_000), this.options.batchSize ?? 500)
-      .filter((row) => served.has(row.model));
+    const rows = (await jobs.listActive(nowMs - (this.options.minAgeMs ?? 10_000), this.options.batchSize ?? 500)).filter((row) =>
+      served.has(row.model),
+    );
     let requeued = 0;
     let failed = 0;
     for (const row of rows) {
@@ -37,9 +38,7 @@ export class Reconciler {
         requeued++;
       } else if (state === "failed" || state === "completed") {
         // BullMQ gave up on it (or finished it without a result): the row must not hang forever.
-        if (store.fail(row.id, "ENGINE_ERROR", `the queue reports the job ${state} without a result`, nowMs)) failed++;
-        const fresh = store.get(row.id);
-        if (fresh) await events.publishChanged({ id: fresh.id, status: fresh.status, version: fresh.version }).catch(() => {});
+        if (await lifecycle.fail(row.id, "ENGINE_ERROR", `the queue reports the job ${state} without a result`)) failed++;
       }
     }
     if (requeued || failed) logger.warn("reconciled jobs", { requeued, failed });

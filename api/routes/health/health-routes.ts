@@ -1,8 +1,7 @@
 // Liveness (/healthz: the process answers), readiness (/readyz: SQLite and Redis answer) and
 // Prometheus metrics (/metrics; behind GENQ_METRICS_TOKEN when set: it shows every tenant's counts).
 import { Hono } from "hono";
-import type { AppDeps } from "../../app-deps.ts";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { metricsGuard } from "../../middleware/metrics-guard.ts";
 
 export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -11,13 +10,13 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
     .get("/readyz", async (c) => {
       const checks: Record<string, string> = {};
       try {
-        deps.store.countByStatus();
+        await deps.store.ping();
         checks.database = "ok";
       } catch (error) {
         checks.database = (error as Error).message;
       }
       try {
-        await deps.queue.ping?.();
+        await deps.queue.ping();
         checks.redis = "ok";
       } catch (error) {
         checks.redis = (error as Error).message;
@@ -28,10 +27,10 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
     .get("/metrics", metricsGuard(deps.auth.metricsToken, deps.logger), async (c) => {
       const lines: string[] = [];
       lines.push("# HELP genq_jobs Jobs in SQLite by status.", "# TYPE genq_jobs gauge");
-      for (const [status, count] of Object.entries(deps.store.countByStatus())) {
+      for (const [status, count] of Object.entries(await deps.store.jobs.countByStatus())) {
         lines.push(`genq_jobs{status="${status}"} ${count}`);
       }
-      const counts = await deps.queue.counts?.().catch(() => undefined);
+      const counts = await deps.queue.counts().catch(() => undefined);
       if (counts) {
         lines.push("# HELP genq_queue_jobs BullMQ jobs by queue and state.", "# TYPE genq_queue_jobs gauge");
         for (const [queue, states] of Object.entries(counts)) {

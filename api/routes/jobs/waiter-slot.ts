@@ -9,8 +9,7 @@ const WAITERS_RETRY_AFTER_SECONDS = 5;
 
 /** Resolves to the release function; throws 429 over the cap. Fails open if Redis is down. */
 export async function holdWaiterSlot(deps: AppDeps, tenantId: string): Promise<() => void> {
-  if (!deps.waiters) return () => {};
-  let grant: Awaited<ReturnType<NonNullable<AppDeps["waiters"]>["acquire"]>>;
+  let grant: Awaited<ReturnType<AppDeps["waiters"]["acquire"]>>;
   try {
     grant = await deps.waiters.acquire(tenantId);
   } catch (error) {

@@ -3,22 +3,15 @@
 // while the previous one keeps signing for the grace period, so every message carries both
 // signatures until receivers have switched.
 import { Hono } from "hono";
-import type { AppDeps } from "../../app-deps.ts";
-import type { AppEnv } from "../../app-env.ts";
-import type { WebhooksPort } from "../../delivery-ports.ts";
+import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { GenqError } from "../../../shared/errors.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function webhooksRoutes(deps: AppDeps): Hono<AppEnv> {
-  const webhooksOf = (): WebhooksPort => {
-    const webhooks = deps.delivery?.webhooks;
-    if (!webhooks) throw new GenqError("ROUTE_NOT_FOUND", "webhooks are not available on this deployment");
-    return webhooks;
-  };
   return new Hono<AppEnv>()
-    .get("/secret", (c) => {
-      const revealed = webhooksOf().revealSecret(c.get("tenantId"));
+    .get("/secret", async (c) => {
+      const revealed = await deps.store.webhookSecrets.reveal(c.get("tenantId"), deps.now());
       if ("refused" in revealed) {
         throw new GenqError(
           "WEBHOOK_SECRET_UNAVAILABLE",
@@ -30,8 +23,8 @@ export function webhooksRoutes(deps: AppDeps): Hono<AppEnv> {
       c.header("cache-control", "no-store");
       return c.json({ object: "webhook_secret", secret: revealed.secret, created_at: iso(revealed.createdAt) });
     })
-    .post("/secret/rotate", (c) => {
-      const rotated = webhooksOf().rotateSecret(c.get("tenantId"));
+    .post("/secret/rotate", async (c) => {
+      const rotated = await deps.store.webhookSecrets.rotate(c.get("tenantId"), deps.now());
       c.header("cache-control", "no-store");
       return c.json(
         {

@@ -1,42 +1,25 @@
-// Webhook signing secrets per tenant, with rotation: each tenant gets its own secret at first use
-// (first signed delivery or first look), shown to it once; a rotation's previous secret keeps
-// signing for a grace period so receivers can switch. GENQ_WEBHOOK_SECRET, when the operator
-// sets it, signs instead for tenants that never rotated (one secret shared by all of them).
-import { randomBytes } from "node:crypto";
+// WebhookSecretStore on SQLite (better-sqlite3 + drizzle): first-use creation, the one showing
+// and rotation are each one IMMEDIATE transaction, so racing processes agree on one secret.
 import { and, desc, eq, gt, isNull, lt, or } from "drizzle-orm";
-import { newUlid } from "../ids.ts";
-import type { GenqDatabase } from "./client.ts";
-import { webhookSecrets } from "./schema/webhook-secrets.ts";
+import { newUlid } from "../../ids.ts";
+import { webhookSecrets } from "../schema/webhook-secrets.ts";
+import {
+  generateWebhookSecret,
+  type RevealedSecret,
+  type RotatedSecret,
+  type WebhookSecretStore,
+  type WebhookSecretStoreOptions,
+} from "../webhook-secret-store.ts";
+import type { GenqDatabase } from "./sqlite-database.ts";
 
-export interface WebhookSecretStoreOptions {
-  /** GENQ_WEBHOOK_SECRET: the operator's override for tenants without their own secret. */
-  configuredSecret?: string;
-  /** How long a rotated-out secret still signs. */
-  graceMs: number;
-}
-
-export interface RotatedSecret {
-  secret: string;
-  createdAt: number;
-  /** When the secrets it replaced stop signing. */
-  previousExpiresAt: number;
-}
-
-/** The tenant's current secret the first time it asks; afterwards only why not. */
-export type RevealedSecret = { secret: string; createdAt: number } | { refused: "already-shown" | "operator-secret" };
-
-export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString("base64")}`;
-}
-
-export class WebhookSecretStore {
+export class SqliteWebhookSecretStore implements WebhookSecretStore {
   constructor(
     private readonly db: GenqDatabase,
     private readonly options: WebhookSecretStoreOptions,
   ) {}
 
   /** Every secret that signs for `tenantId` now, newest first (never empty). */
-  signingSecrets(tenantId: string, nowMs = Date.now()): string[] {
+  async signingSecrets(tenantId: string, nowMs: number): Promise<string[]> {
     const own = this.liveSecrets(tenantId, nowMs);
     if (own.length > 0) return own.map((r) => r.secret);
     if (this.options.configuredSecret) return [this.options.configuredSecret];
@@ -44,7 +27,7 @@ export class WebhookSecretStore {
   }
 
   /** The current secret, once per secret (a rotation shows its new one in its own answer). */
-  reveal(tenantId: string, nowMs = Date.now()): RevealedSecret {
+  async reveal(tenantId: string, nowMs: number): Promise<RevealedSecret> {
     return this.db.transaction(
       (tx) => {
         const current = tx.select().from(webhookSecrets).where(and(this.mine(tenantId), isNull(webhookSecrets.expiresAt))).get();
@@ -63,7 +46,7 @@ export class WebhookSecretStore {
    * the first time, when set) keep signing until now + grace. One transaction, so concurrent
    * rotations serialize.
    */
-  rotate(tenantId: string, nowMs = Date.now()): RotatedSecret {
+  async rotate(tenantId: string, nowMs: number): Promise<RotatedSecret> {
     const previousExpiresAt = nowMs + this.options.graceMs;
     const secret = this.db.transaction(
       (tx) => {

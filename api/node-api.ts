@@ -1,0 +1,128 @@
+// The API on Node: builds its one AppDeps (store, Redis services, SSE reader, limits, model
+// cards) and serves createApp on @hono/node-server. Shared by the Node entry, `npm start` and
+// the tests, which call the same app in-process.
+import type { IncomingMessage } from "node:http";
+import { serve, type ServerType } from "@hono/node-server";
+import type { Context } from "hono";
+import type { GenqConfig } from "../shared/config.ts";
+import { RedisAuthThrottle } from "../shared/limits/redis-auth-throttle.ts";
+import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
+import { RedisWaiterSlots } from "../shared/limits/redis-waiter-slots.ts";
+import type { Logger } from "../shared/logger.ts";
+import { ThroughputMeter } from "../shared/metrics/throughput-meter.ts";
+import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
+import { openNodeServices, type NodeServices } from "../shared/node-services.ts";
+import { QueuePosition } from "../shared/queue/queue-position.ts";
+import { openStore } from "../shared/store/open-store.ts";
+import { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
+import { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
+import { createApp } from "./app.ts";
+import { apiLimits, type AppDeps } from "./app-deps.ts";
+import { resolveAuthPolicy } from "./auth/auth-policy.ts";
+
+export interface NodeDeps {
+  deps: AppDeps;
+  services: NodeServices;
+  close(): Promise<void>;
+}
+
+export async function createNodeDeps(config: GenqConfig, logger: Logger): Promise<NodeDeps> {
+  if (!config.redisUrl) throw new Error("REDIS_URL is required to start the API");
+  const store = openStore(config);
+  let policy: ReturnType<typeof resolveAuthPolicy>;
+  let services: NodeServices;
+  try {
+    // Refuses an open API on a non-loopback address before anything listens.
+    policy = resolveAuthPolicy(config, await store.apiKeys.count());
+    services = await openNodeServices(config, store, logger, "fail-fast");
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  if (policy.notice) logger.warn(policy.notice);
+  const { connection, events } = services;
+  const prefix = config.queuePrefix;
+  const streams = new JobStreamReader({ connection, prefix });
+  const throughput = new ThroughputMeter();
+  const waiters = new RedisWaiterSlots({ connection, prefix, maxPerTenant: config.tenantLimits.maxWaiters });
+  const stopMeter = events.onChange((event) => throughput.observe(event));
+  const deps: AppDeps = {
+    store,
+    lifecycle: services.lifecycle,
+    queue: services.queue,
+    events,
+    streams,
+    webhooks: services.webhooks,
+    webhookPolicy: new WebhookAddressPolicy(config.webhookAllowHosts),
+    queuePositions: new QueuePosition({ connection, prefix }),
+    throughput,
+    rateLimiter: new RedisTokenBucket({
+      connection,
+      prefix,
+      perSecond: config.tenantLimits.submitsPerSecond,
+      burst: config.tenantLimits.submitBurst,
+    }),
+    waiters,
+    models: new Map<string, ModelCard>(
+      config.models.map((m) => [m.name, loadModelCard(m.name, m.path, { specialTokensInContent: config.specialTokensInContent.includes(m.name) })]),
+    ),
+    defaultModel: config.models[0].name,
+    logger,
+    auth: {
+      open: policy.open,
+      adminKey: config.adminKey,
+      metricsToken: config.metricsToken,
+      throttle: new RedisAuthThrottle({ connection, prefix }),
+      clientAddress: socketAddress,
+    },
+    limits: apiLimits(config),
+    now: Date.now,
+  };
+  return {
+    deps,
+    services,
+    async close() {
+      stopMeter();
+      waiters.close();
+      await streams.close();
+      await services.close();
+    },
+  };
+}
+
+export interface ApiHandle {
+  url: string;
+  port: number;
+  deps: AppDeps;
+  /** Stops accepting, ends long-polls and closes connections. */
+  close(): Promise<void>;
+}
+
+export async function startApi(config: GenqConfig, logger: Logger): Promise<ApiHandle> {
+  const nodeDeps = await createNodeDeps(config, logger);
+  const app = createApp(nodeDeps.deps);
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    deps: nodeDeps.deps,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Long-polls would hold close() for up to a minute: end idle and waiting sockets now.
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await nodeDeps.close();
+    },
+  };
+}
+
+/** @hono/node-server puts the IncomingMessage in c.env; its socket is the peer (no headers trusted). */
+function socketAddress(c: Context): string | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;
+}

@@ -1,0 +1,33 @@
+// What the engine takes and tells: one generation request, and the events it emits about it.
+// The thread protocol (worker/thread/) carries these; the engine never imports the thread.
+import type { GenerationErrorCode } from "../../shared/errors.ts";
+import type { SamplingParams } from "../sampling/sampling-params.ts";
+
+export interface GenerationRequest {
+  id: string;
+  model: string;
+  /** Prompt token ids (already rendered with the chat template and tokenized). */
+  promptIds: number[];
+  maxTokens: number;
+  sampling: SamplingParams;
+  stop: string[];
+  ignoreEos: boolean;
+  /** 0 (most urgent) .. 9; admission is by priority, then arrival order. */
+  priority: number;
+}
+
+export type FinishReason = "stop" | "length" | "canceled";
+
+export type GenerationEvent =
+  | { type: "started"; id: string }
+  /** New text for a running job (stop strings already held back). `tokens` = completion tokens so far. */
+  | { type: "delta"; id: string; text: string; tokens: number }
+  | {
+      type: "finished";
+      id: string;
+      text: string;
+      finishReason: FinishReason;
+      promptTokens: number;
+      completionTokens: number;
+    }
+  | { type: "failed"; id: string; code: GenerationErrorCode; message: string };
