@@ -4,6 +4,7 @@
 import type { IncomingMessage } from "node:http";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Context } from "hono";
+import { StreamTokens } from "../shared/auth/stream-token.ts";
 import type { GenqConfig } from "../shared/config.ts";
 import { RedisAuthThrottle } from "../shared/limits/redis-auth-throttle.ts";
 import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
@@ -74,8 +75,10 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       metricsToken: config.metricsToken,
       throttle: new RedisAuthThrottle({ connection, prefix }),
       clientAddress: socketAddress,
+      streamTokens: new StreamTokens(await store.instanceSecrets.getOrCreate("stream-token", Date.now()), config.delivery.streamTokenTtlMs),
     },
     limits: apiLimits(config),
+    publicUrl: config.delivery.publicUrl,
     now: Date.now,
   };
   return {

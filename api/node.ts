@@ -1,11 +1,11 @@
 // API process entry (`npm run api`): reads config once, serves, stops on signals.
-import { loadConfig } from "../shared/config.ts";
 import { createLogger } from "../shared/logger.ts";
+import { exitOnStartupFailure, loadConfigOrExit } from "../shared/startup-failure.ts";
 import { startApi } from "./node-api.ts";
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, { process: "api", pid: process.pid });
-const api = await startApi(config, logger);
+const api = await startApi(config, logger).catch((error: unknown) => exitOnStartupFailure(error, config));
 logger.info("api listening", { url: api.url });
 
 let stopping = false;

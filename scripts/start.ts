@@ -4,18 +4,19 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { startApi } from "../api/node-api.ts";
 import { checkAuthBeforeStart } from "../api/auth/auth-policy.ts";
-import { loadConfig } from "../shared/config.ts";
 import { ensurePrivateDir } from "../shared/store/private-files.ts";
+import { exitOnStartupFailure, loadConfigOrExit } from "../shared/startup-failure.ts";
 import { createLogger } from "../shared/logger.ts";
 import { startWorker } from "../worker/worker-runtime.ts";
 import { ensureLocalRedis, type LocalRedis } from "./local-redis.ts";
+import { readyBanner } from "./ready-banner.ts";
 import { buildModelFolder } from "./model-builder/write-model-folder.ts";
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid });
 // Refuse an API open to the network before building a model or starting anything (startApi
 // checks again and logs whether requests may go without a key).
-await checkAuthBeforeStart(config);
+const authPolicy = await checkAuthBeforeStart(config).catch((error: unknown) => exitOnStartupFailure(error, config));
 
 // The data dir holds the database (secrets) and the local Redis: owner-only before anything lands.
 ensurePrivateDir(config.dataDir);
@@ -34,8 +35,12 @@ if (!config.redisUrl) {
 const worker = await startWorker(config, logger);
 const api = await startApi(config, logger);
 process.stdout.write(
-  `genq ready at ${api.url} (model "${defaultModel.name}", redis ${config.redisUrl}${redis?.launched ? ` started under ${config.dataDir}/redis` : ""})\n` +
-    `  try: curl -s -X POST ${api.url}/v1/jobs -H 'content-type: application/json' -d '{"prompt":"Hello","max_tokens":16}'\n`,
+  readyBanner({
+    url: api.url,
+    model: defaultModel.name,
+    redis: `${config.redisUrl}${redis?.launched ? ` started under ${config.dataDir}/redis` : ""}`,
+    open: authPolicy.open,
+  }),
 );
 
 let stopping = false;

@@ -1,11 +1,11 @@
 // Worker process entry (`npm run worker`): reads config once, starts the worker, stops on signals.
-import { loadConfig } from "../shared/config.ts";
 import { createLogger } from "../shared/logger.ts";
+import { exitOnStartupFailure, loadConfigOrExit } from "../shared/startup-failure.ts";
 import { startWorker } from "./worker-runtime.ts";
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, { process: "worker", pid: process.pid });
-const handle = await startWorker(config, logger);
+const handle = await startWorker(config, logger).catch((error: unknown) => exitOnStartupFailure(error, config));
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -4,6 +4,7 @@ import type { Worker } from "bullmq";
 import type { GenqConfig } from "../shared/config.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
+import { inferenceCounters } from "../shared/metrics/inference-counters.ts";
 import { openNodeServices } from "../shared/node-services.ts";
 import { openStore } from "../shared/store/open-store.ts";
 import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
@@ -34,8 +35,12 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     maxBatch: config.maxBatch,
     maxKvTokens: config.maxKvTokens,
     prefillChunkTokens: config.prefillChunkTokens,
+    prefixCacheTokens: config.prefixCacheTokens,
   });
   const inference = new InferenceJobs(client);
+  const stopCounters = client.subscribe((m) => {
+    if (m.type === "stats") inferenceCounters.report(client, m);
+  });
   const stopCancels = events.onCancel((id) => inference.cancel(id));
 
   const webhooks = await startWebhookRuntime(config, services, logger);
@@ -70,6 +75,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       const timedOut = await Promise.race([graceful.then(() => false), sleep(SHUTDOWN_GRACE_MS).then(() => true)]);
       if (timedOut) await Promise.all(workers.map((w) => w.close(true)));
       stopCancels();
+      stopCounters();
       inference.close();
       await client.close();
       await webhooks.close();

@@ -32,7 +32,8 @@ async function startStack(overrides: Record<string, string>, options: WebhookRun
     GENQ_WEBHOOK_SECRET: SECRET,
     GENQ_WEBHOOK_RETRY_SCHEDULE: "0,30ms,30ms,30ms",
     GENQ_WEBHOOK_RETRY_JITTER: "0",
-    GENQ_WEBHOOK_TIMEOUT_MS: "300",
+    // Long enough that a busy machine never times out a live receiver; the hang test waits it out.
+    GENQ_WEBHOOK_TIMEOUT_MS: "2000",
     ...overrides,
   });
   const api = await startTestApi(env.config);
@@ -130,8 +131,8 @@ describe("webhook delivery", () => {
     await finishJob(stack, id);
     const [delivery] = await settled(stack, id);
     expect(delivery.status).toBe("delivered");
-    expect(delivery.log[0]).toMatchObject({ outcome: "retrying", status_code: null, error: "timed out after 300 ms" });
-    expect(delivery.log[0].latency_ms).toBeGreaterThanOrEqual(290);
+    expect(delivery.log[0]).toMatchObject({ outcome: "retrying", status_code: null, error: "timed out after 2000 ms" });
+    expect(delivery.log[0].latency_ms).toBeGreaterThanOrEqual(1990);
   });
 
   it("honours Retry-After", async () => {
@@ -152,6 +153,33 @@ describe("webhook delivery", () => {
     expect(types.sort()).toEqual(["job.started", "job.succeeded"]);
     const started = receiver.on("/all").find((r) => JSON.parse(r.body).type === "job.started")!;
     expect(JSON.parse(started.body).data).toMatchObject({ status: "running", output: null });
+  });
+
+  it("does not retry job.started once the job has finished", async () => {
+    const started = (r: { body: string }) => JSON.parse(r.body).type === "job.started";
+    receiver.script("/started-late", (_n, r) => ({ status: started(r) ? 500 : 204 }));
+    // The first attempt fails after the job ended: no retry is scheduled.
+    const late = await submit(stack, { url: `${receiver.url}/started-late`, events: ["job.started", "job.succeeded"] });
+    await stack.delivery.webhookWorker.pause();
+    await finishJob(stack, late);
+    stack.delivery.webhookWorker.resume();
+    const lateList = await settled(stack, late, 2);
+    expect(lateList.find((d: { event: string }) => d.event === "job.started")).toMatchObject({ status: "failed", attempts: 1 });
+    expect(lateList.find((d: { event: string }) => d.event === "job.started").last_error).toMatch(/no longer news/);
+    expect(receiver.on("/started-late").filter(started)).toHaveLength(1);
+
+    // A retry already scheduled while the job ran is dropped when the job ends before it is due.
+    receiver.script("/started-retry", (_n, r) => (started(r) ? { status: 503, headers: { "retry-after": "1" } } : { status: 204 }));
+    const id = await submit(stack, { url: `${receiver.url}/started-retry`, events: ["job.started", "job.succeeded"] });
+    await stack.worker.lifecycle.start(id);
+    await eventually(async () => (await deliveries(stack, id))[0]?.log[0]?.outcome === "retrying", 5_000, "the first job.started attempt");
+    await stack.worker.lifecycle.complete(id, { outputText: "done", finishReason: "stop", promptTokens: 1, completionTokens: 1 });
+    const list = await settled(stack, id, 2);
+    const startedDelivery = list.find((d: { event: string }) => d.event === "job.started");
+    expect(startedDelivery).toMatchObject({ status: "failed", attempts: 1 });
+    expect(startedDelivery.last_error).toMatch(/no longer news/);
+    expect(list.find((d: { event: string }) => d.event === "job.succeeded").status).toBe("delivered");
+    expect(receiver.on("/started-retry").filter(started)).toHaveLength(1);
   });
 
   it("redelivers with the same webhook-id, and shows the new round in the log", async () => {

@@ -58,6 +58,7 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
         stop: params.stop,
         ignoreEos: params.ignoreEos,
         priority: row.priority,
+        responseFormat: params.responseFormat,
       },
       { onDelta: (text, tokens) => lifecycle.delta(id, text, tokens) },
     );

@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { metricsGuard } from "../../middleware/metrics-guard.ts";
+import { inferenceCounters } from "../../../shared/metrics/inference-counters.ts";
 
 export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
@@ -41,6 +42,8 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
       }
       lines.push("# HELP genq_long_poll_waiters Requests waiting for a job change.", "# TYPE genq_long_poll_waiters gauge");
       lines.push(`genq_long_poll_waiters ${deps.events.waiterCount}`);
+      // Workers running in this process (npm start); a separate worker process keeps its own.
+      lines.push(...inferenceCounters.render());
       return c.text(lines.join("\n") + "\n", 200, { "content-type": "text/plain; version=0.0.4" });
     });
 }
