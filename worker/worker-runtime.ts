@@ -63,6 +63,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   void reconcile();
   const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
   timer.unref();
+  for (const model of client.models) logger.info("model loaded", { model: model.name, selfCheck: model.selfCheck });
   logger.info("worker ready", { models: config.models.map((m) => m.name), device: config.device, maxBatch: config.maxBatch });
 
   return {
