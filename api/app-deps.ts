@@ -5,7 +5,10 @@ import type { StreamTokens } from "../shared/auth/stream-token.ts";
 import type { GenqConfig, TenantLimits } from "../shared/config.ts";
 import type { JobEventBus } from "../shared/events/job-event-bus.ts";
 import type { JobLifecycle } from "../shared/job-lifecycle.ts";
+import type { Context } from "hono";
+import type { RedisAuthThrottle } from "../shared/limits/redis-auth-throttle.ts";
 import type { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
+import type { RedisWaiterSlots } from "../shared/limits/redis-waiter-slots.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { ThroughputMeter } from "../shared/metrics/throughput-meter.ts";
 import type { ModelCard } from "../shared/models/model-card.ts";
@@ -25,6 +28,12 @@ export interface AuthSettings {
   open: "always" | "until-first-key" | "never";
   /** GENQ_ADMIN_KEY; without it the admin API does not exist (404). */
   adminKey?: string;
+  /** GENQ_METRICS_TOKEN; when set, /metrics wants it as a Bearer token (else /metrics is open). */
+  metricsToken?: string;
+  /** Failed-auth counters shared by all API processes; absent = failures are only logged. */
+  throttle?: RedisAuthThrottle;
+  /** The peer address as the runtime saw it (the socket on Node), for throttling and logs. */
+  clientAddress?: (c: Context) => string | undefined;
   /** Signs `?token=` stream tokens into job answers' `urls.events`; absent = none are issued. */
   streamTokens?: StreamTokens;
 }
@@ -61,8 +70,10 @@ export interface AppDeps {
   queuePositions: QueuePosition;
   /** Jobs finished per second lately, for Retry-After. */
   throughput: ThroughputMeter;
-  /** Per-tenant submit rate (a rate of 0 turns it off). */
+  /** Per-tenant rate of mutating requests (a rate of 0 turns it off). */
   rateLimiter: RedisTokenBucket;
+  /** Per-tenant cap on open long-polls and SSE streams, across API processes. */
+  waiters: RedisWaiterSlots;
   /** Registered models by name; `defaultModel` names the first. */
   models: Map<string, ModelCard>;
   defaultModel: string;

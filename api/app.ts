@@ -7,6 +7,7 @@ import { GenqError } from "../shared/errors.ts";
 import { createErrorHandler, problemResponse } from "./middleware/problem-response.ts";
 import { adminGuard } from "./middleware/admin-guard.ts";
 import { authenticate } from "./middleware/authenticate.ts";
+import { MUTATING_METHODS, rateLimitWrites } from "./middleware/rate-limit-writes.ts";
 import { adminKeysRoutes } from "./routes/admin/admin-keys-routes.ts";
 import { adminTenantsRoutes } from "./routes/admin/admin-tenants-routes.ts";
 import { healthRoutes } from "./routes/health/health-routes.ts";
@@ -23,8 +24,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/problems", problemPages());
   // Admin routes take GENQ_ADMIN_KEY instead of an API key; everything else under /v1 needs a
   // key (unless the startup policy allows open access), so new routes are authenticated by default.
-  app.use("/v1/admin/*", adminGuard(deps.auth.adminKey));
+  app.use("/v1/admin/*", adminGuard(deps.auth, deps.logger));
   app.use("/v1/*", except("/v1/admin/*", authenticate(deps)));
+  // Registered for mutating methods only: reads (thousands of held long-polls) never pass it.
+  app.on(MUTATING_METHODS, "/v1/*", except("/v1/admin/*", rateLimitWrites(deps)));
   app.route("/v1/admin/keys", adminKeysRoutes(deps));
   app.route("/v1/admin/tenants", adminTenantsRoutes(deps));
   app.use("/v1/jobs/*", compressLarge());

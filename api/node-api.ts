@@ -1,10 +1,14 @@
 // The API on Node: builds its one AppDeps (store, Redis services, SSE reader, limits, model
 // cards) and serves createApp on @hono/node-server. Shared by the Node entry, `npm start` and
 // the tests, which call the same app in-process.
+import type { IncomingMessage } from "node:http";
 import { serve, type ServerType } from "@hono/node-server";
+import type { Context } from "hono";
 import { StreamTokens } from "../shared/auth/stream-token.ts";
 import type { GenqConfig } from "../shared/config.ts";
+import { RedisAuthThrottle } from "../shared/limits/redis-auth-throttle.ts";
 import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
+import { RedisWaiterSlots } from "../shared/limits/redis-waiter-slots.ts";
 import type { Logger } from "../shared/logger.ts";
 import { ThroughputMeter } from "../shared/metrics/throughput-meter.ts";
 import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
@@ -43,6 +47,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const prefix = config.queuePrefix;
   const streams = new JobStreamReader({ connection, prefix });
   const throughput = new ThroughputMeter();
+  const waiters = new RedisWaiterSlots({ connection, prefix, maxPerTenant: config.tenantLimits.maxWaiters });
   const stopMeter = events.onChange((event) => throughput.observe(event));
   const deps: AppDeps = {
     store,
@@ -60,12 +65,18 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       perSecond: config.tenantLimits.submitsPerSecond,
       burst: config.tenantLimits.submitBurst,
     }),
-    models: new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path)])),
+    waiters,
+    models: new Map<string, ModelCard>(
+      config.models.map((m) => [m.name, loadModelCard(m.name, m.path, { specialTokensInContent: config.specialTokensInContent.includes(m.name) })]),
+    ),
     defaultModel: config.models[0].name,
     logger,
     auth: {
       open: policy.open,
       adminKey: config.adminKey,
+      metricsToken: config.metricsToken,
+      throttle: new RedisAuthThrottle({ connection, prefix }),
+      clientAddress: socketAddress,
       streamTokens: new StreamTokens(await store.instanceSecrets.getOrCreate("stream-token", Date.now()), config.delivery.streamTokenTtlMs),
     },
     limits: apiLimits(config),
@@ -85,6 +96,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       await sweeper.stop();
       await aging.stop();
       stopMeter();
+      waiters.close();
       await streams.close();
       await services.close();
     },
@@ -121,4 +133,9 @@ export async function startApi(config: GenqConfig, logger: Logger): Promise<ApiH
       await nodeDeps.close();
     },
   };
+}
+
+/** @hono/node-server puts the IncomingMessage in c.env; its socket is the peer (no headers trusted). */
+function socketAddress(c: Context): string | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;
 }

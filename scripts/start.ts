@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { startApi } from "../api/node-api.ts";
 import { checkAuthBeforeStart } from "../api/auth/auth-policy.ts";
+import { ensurePrivateDir } from "../shared/store/private-files.ts";
 import { exitOnStartupFailure, loadConfigOrExit } from "../shared/startup-failure.ts";
 import { createLogger } from "../shared/logger.ts";
 import { startWorker } from "../worker/worker-runtime.ts";
@@ -17,6 +18,8 @@ const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid
 // checks again and logs whether requests may go without a key).
 const authPolicy = await checkAuthBeforeStart(config).catch((error: unknown) => exitOnStartupFailure(error, config));
 
+// The data dir holds the database (secrets) and the local Redis: owner-only before anything lands.
+ensurePrivateDir(config.dataDir);
 const defaultModel = config.models[0];
 if (!config.modelsConfigured && !existsSync(join(defaultModel.path, "config.json"))) {
   logger.info("building the default tiny model (random weights: its text is nonsense)", { path: defaultModel.path });

@@ -51,6 +51,7 @@ const envSchema = z.object({
   GENQ_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   GENQ_ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   GENQ_AUTH: z.enum(["on", "off"]).optional(),
+  GENQ_METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,512}$/, "must be 16-512 printable characters without spaces").optional(),
   GENQ_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, "must look like whsec_<base64>").optional(),
   GENQ_WEBHOOK_ALLOW_HOSTS: z
     .string()
@@ -83,6 +84,8 @@ const envSchema = z.object({
   GENQ_MAX_ACTIVE_JOBS_PER_TENANT: intInRange(0, 100_000_000).default(10_000),
   GENQ_MAX_TOKENS_LIMIT: intInRange(1, MAX_TOKENS_CEILING).default(8_192),
   GENQ_MAX_PROMPT_CHARS: intInRange(1, 200_000).default(100_000),
+  GENQ_MAX_WAITERS_PER_TENANT: intInRange(0, 1_000_000).default(1_000),
+  GENQ_SPECIAL_TOKENS_IN_CONTENT: z.string().default(""),
 });
 
 export interface GenqConfig {
@@ -92,6 +95,8 @@ export interface GenqConfig {
   databasePath: string;
   /** Undefined: the start script launches or finds a local redis-server. */
   redisUrl: string | undefined;
+  /** Models (GENQ_SPECIAL_TOKENS_IN_CONTENT) whose message content may carry control tokens (opt-out). */
+  specialTokensInContent: string[];
   /** Registered models in order; the first is the default. */
   models: Array<{ name: string; path: string }>;
   /** False when GENQ_MODELS is unset and the generated tiny model under the data dir is served. */
@@ -111,6 +116,8 @@ export interface GenqConfig {
   adminKey: string | undefined;
   /** Undefined = automatic: open on loopback without keys, required elsewhere. */
   auth: "on" | "off" | undefined;
+  /** GENQ_METRICS_TOKEN: when set, /metrics needs `Authorization: Bearer <it>`. */
+  metricsToken: string | undefined;
   webhookSecret: string | undefined;
   webhookAllowHosts: string[];
   delivery: DeliveryConfig;
@@ -125,9 +132,9 @@ export interface GenqConfig {
 }
 
 export interface TenantLimits {
-  /** Token-bucket refill rate for POST /v1/jobs (GENQ_RATE_LIMIT_PER_SECOND, 100; 0 = off). */
+  /** Token-bucket refill rate for every mutating /v1 request (GENQ_RATE_LIMIT_PER_SECOND, 100; 0 = off). */
   submitsPerSecond: number;
-  /** Token-bucket size: submits allowed at once after idling (GENQ_RATE_LIMIT_BURST, 200). */
+  /** Token-bucket size: mutating requests allowed at once after idling (GENQ_RATE_LIMIT_BURST, 200). */
   submitBurst: number;
   /** Queued-or-running jobs at once (GENQ_MAX_ACTIVE_JOBS_PER_TENANT, 10000; 0 = off). */
   maxActiveJobs: number;
@@ -135,6 +142,8 @@ export interface TenantLimits {
   maxTokens: number;
   /** Longest prompt, or sum of message contents, in characters (GENQ_MAX_PROMPT_CHARS, 100000). */
   maxPromptChars: number;
+  /** Open long-polls (`?wait`) + SSE streams at once, across API processes (GENQ_MAX_WAITERS_PER_TENANT, 1000; 0 = off). */
+  maxWaiters: number;
 }
 
 /** Result delivery: webhooks, long-poll links and SSE streams (GENQ_WEBHOOK_*, GENQ_SSE_*, ...). */
@@ -176,6 +185,10 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
   }
   const e = parsed.data;
   const dataDir = resolve(e.GENQ_DATA_DIR);
+  const models = (e.GENQ_MODELS ?? [{ name: "tiny", path: join(dataDir, "models", "tiny") }]).map((m) => ({ name: m.name, path: resolve(m.path) }));
+  const specialTokensInContent = e.GENQ_SPECIAL_TOKENS_IN_CONTENT.split(",").map((n) => n.trim()).filter(Boolean);
+  const unknown = specialTokensInContent.filter((n) => !models.some((m) => m.name === n));
+  if (unknown.length > 0) throw new ConfigError([`GENQ_SPECIAL_TOKENS_IN_CONTENT: ${unknown.join(", ")} is not a model in GENQ_MODELS`]);
   return {
     port: e.GENQ_PORT,
     host: e.GENQ_HOST,
@@ -183,10 +196,8 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     databasePath: join(dataDir, "genq.db"),
     redisUrl: e.REDIS_URL,
     modelsConfigured: e.GENQ_MODELS !== undefined,
-    models: (e.GENQ_MODELS ?? [{ name: "tiny", path: join(dataDir, "models", "tiny") }]).map((m) => ({
-      name: m.name,
-      path: resolve(m.path),
-    })),
+    models,
+    specialTokensInContent,
     device: e.GENQ_DEVICE,
     dtype: e.GENQ_DTYPE,
     maxBatch: e.GENQ_MAX_BATCH,
@@ -198,6 +209,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     logLevel: e.GENQ_LOG_LEVEL,
     adminKey: e.GENQ_ADMIN_KEY,
     auth: e.GENQ_AUTH,
+    metricsToken: e.GENQ_METRICS_TOKEN,
     webhookSecret: e.GENQ_WEBHOOK_SECRET,
     webhookAllowHosts: e.GENQ_WEBHOOK_ALLOW_HOSTS.split(",").map((h) => h.trim()).filter(Boolean),
     delivery: {
@@ -220,6 +232,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
       maxActiveJobs: e.GENQ_MAX_ACTIVE_JOBS_PER_TENANT,
       maxTokens: e.GENQ_MAX_TOKENS_LIMIT,
       maxPromptChars: e.GENQ_MAX_PROMPT_CHARS,
+      maxWaiters: e.GENQ_MAX_WAITERS_PER_TENANT,
     },
   };
 }

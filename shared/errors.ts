@@ -125,6 +125,42 @@ export const ERROR_CODES = {
     description: "The tenant already has `GENQ_MAX_ACTIVE_JOBS_PER_TENANT` jobs queued or running. Nothing was stored.",
     fix: "Wait for jobs to finish (`Retry-After`), or cancel some.",
   },
+  TOO_MANY_WAITERS: {
+    status: 429,
+    title: "Too many open waits",
+    description: "The tenant already holds `GENQ_MAX_WAITERS_PER_TENANT` open long-polls (`?wait`) and event streams across all API processes. Open ones are never cut; this new one was refused.",
+    fix: "Close waits you no longer need, or wait `Retry-After` seconds; plain polls without `?wait` are not counted.",
+  },
+  AUTH_THROTTLED: {
+    status: 429,
+    title: "Too many failed authentications",
+    description: "Too many requests from this client or for this key prefix failed authentication recently, so every attempt is refused for a while, even with the right key.",
+    fix: "Wait `Retry-After` seconds, then send a valid key.",
+  },
+  REDELIVERY_LIMIT_REACHED: {
+    status: 409,
+    title: "Redelivery limit reached",
+    description: "This job's webhook deliveries were already redelivered as often as allowed (10 times per delivery).",
+    fix: "Read the job's result with `GET /v1/jobs/:id` instead of asking for another delivery.",
+  },
+  WEBHOOK_SECRET_UNAVAILABLE: {
+    status: 409,
+    title: "Webhook secret already revealed",
+    description: "The tenant's webhook signing secret is shown once, by the first `GET /v1/webhooks/secret`, and it was already revealed (or the server signs with its operator's `GENQ_WEBHOOK_SECRET`).",
+    fix: "Rotate the secret (`POST /v1/webhooks/secret/rotate`); its answer shows the new one.",
+  },
+  REQUEST_ABORTED: {
+    status: 400,
+    title: "Request aborted",
+    description: "The client closed the connection before the request body was complete; nothing was stored.",
+    fix: "Send the request again over a stable connection.",
+  },
+  CHAT_TEMPLATE_ERROR: {
+    status: 400,
+    title: "Chat template refused the messages",
+    description: "The model's chat template raised an error for these messages (for example roles in an order it does not accept); `detail` carries the template's message.",
+    fix: "Change the messages as the template's message says (role order, system message placement).",
+  },
   WEBHOOK_URL_REJECTED: {
     status: 400,
     title: "Webhook URL rejected",

@@ -25,7 +25,7 @@ const SHUTDOWN_GRACE_MS = 5_000;
 
 export async function startWorker(config: GenqConfig, logger: Logger): Promise<WorkerHandle> {
   if (!config.redisUrl) throw new Error("REDIS_URL is required to start a worker");
-  const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path)]));
+  const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path, { specialTokensInContent: config.specialTokensInContent.includes(m.name) })]));
   const services = await openNodeServices(config, openStore(config), logger, "patient");
   const { store, connection, events, queue, lifecycle } = services;
 

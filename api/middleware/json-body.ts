@@ -11,6 +11,10 @@ export async function readJsonBody(c: Context, maxBytes: number, maxDepth: numbe
     throw new GenqError("UNSUPPORTED_MEDIA_TYPE", "send the body as application/json");
   }
   const text = await readLimited(c.req.raw, maxBytes);
+  // Before parsing: JSON.parse recurses, and a 100k-deep array would exhaust its stack.
+  if (nestingOf(text, maxDepth) > maxDepth) {
+    throw new GenqError("VALIDATION_FAILED", `JSON nesting deeper than ${maxDepth} levels`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text, (key, value) => {
@@ -20,9 +24,6 @@ export async function readJsonBody(c: Context, maxBytes: number, maxDepth: numbe
   } catch (error) {
     if (error instanceof GenqError) throw error;
     throw new GenqError("INVALID_JSON", `body is not valid JSON: ${(error as Error).message}`);
-  }
-  if (depthOf(parsed, maxDepth) > maxDepth) {
-    throw new GenqError("VALIDATION_FAILED", `JSON nesting deeper than ${maxDepth} levels`);
   }
   return parsed;
 }
@@ -37,7 +38,14 @@ async function readLimited(request: Request, maxBytes: number): Promise<string> 
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let next: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      next = await reader.read();
+    } catch {
+      // The client went away mid-body: its problem, nobody is left to answer.
+      throw new GenqError("REQUEST_ABORTED", "the client closed the connection before the body was complete");
+    }
+    const { done, value } = next;
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
@@ -53,16 +61,23 @@ async function readLimited(request: Request, maxBytes: number): Promise<string> 
   }
 }
 
-/** Depth with an early exit, iterative so a hostile 100k-deep array cannot blow the stack. */
-function depthOf(value: unknown, limit: number): number {
+/** Deepest `{`/`[` nesting outside strings, with an early exit; one linear scan of the text. */
+function nestingOf(text: string, limit: number): number {
+  let depth = 0;
   let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== "object") continue;
-    if (depth > max) max = depth;
-    if (max > limit) return max;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) {
+      inString = true;
+    } else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > max && (max = depth) > limit) return max;
+    } else if (ch === 0x7d || ch === 0x5d) {
+      depth--;
+    }
   }
   return max;
 }

@@ -28,7 +28,11 @@ export function problemResponse(c: Context, error: GenqError, problemBaseUrl = "
 
 export function createErrorHandler(logger: Logger, problemBaseUrl = "") {
   return (error: Error, c: Context): Response => {
-    if (error instanceof GenqError) return problemResponse(c, error, problemBaseUrl);
+    if (error instanceof GenqError) {
+      // Routine for a server (a phone losing signal mid-upload), so not an error in the log.
+      if (error.code === "REQUEST_ABORTED") logger.debug("client aborted the request body", { path: c.req.path, method: c.req.method });
+      return problemResponse(c, error, problemBaseUrl);
+    }
     if (error instanceof HTTPException && error.status === 413) {
       return problemResponse(c, new GenqError("PAYLOAD_TOO_LARGE", "request body is larger than the limit"), problemBaseUrl);
     }

@@ -4,11 +4,10 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { Template } from "@huggingface/jinja";
+import { GenqError } from "../errors.ts";
+import { ChatPromptEncoder, type ChatMessage } from "./chat-prompt-tokens.ts";
 
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
+export type { ChatMessage };
 
 export interface ModelCard {
   name: string;
@@ -27,6 +26,15 @@ export interface ModelCard {
 }
 
 export class ModelFolderError extends Error {}
+
+export interface ModelCardOptions {
+  /**
+   * Opt-out (GENQ_SPECIAL_TOKENS_IN_CONTENT names the model): special-token strings in message
+   * content become control tokens, as in a plain Hugging Face rendering. Default false: content
+   * is text, and only the chat template's own special tokens are special.
+   */
+  specialTokensInContent?: boolean;
+}
 
 function readJson(path: string): Record<string, unknown> {
   try {
@@ -48,7 +56,7 @@ function tokenText(value: unknown): string | undefined {
   return undefined;
 }
 
-export function loadModelCard(name: string, path: string): ModelCard {
+export function loadModelCard(name: string, path: string, options: ModelCardOptions = {}): ModelCard {
   const config = readJson(join(path, "config.json"));
   const generationPath = join(path, "generation_config.json");
   const generation = existsSync(generationPath) ? readJson(generationPath) : {};
@@ -70,6 +78,18 @@ export function loadModelCard(name: string, path: string): ModelCard {
 
   const encode = (text: string, addSpecialTokens: boolean) =>
     tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+  const render = (messages: ChatMessage[]) => {
+    try {
+      return template!.render({ messages, add_generation_prompt: true, ...specialTokens });
+    } catch (error) {
+      // raise_exception (roles not alternating, a role it does not know, ...): the client's input.
+      const reason = (error as Error).message.slice(0, 500);
+      throw new GenqError("CHAT_TEMPLATE_ERROR", `the chat template of model ${name} refused these messages: ${reason}`, {
+        errors: [{ field: "messages", message: reason }],
+      });
+    }
+  };
+  const chat = new ChatPromptEncoder(tokenizerJson, tokenizerConfig, tokenizer, render);
 
   return {
     name,
@@ -84,9 +104,8 @@ export function loadModelCard(name: string, path: string): ModelCard {
     promptIds(input) {
       if ("prompt" in input) return encode(input.prompt, true);
       if (!template) throw new ModelFolderError(`model ${name} has no chat_template; send "prompt" instead of "messages"`);
-      const rendered = template.render({ messages: input.messages, add_generation_prompt: true, ...specialTokens });
       // Templates write the BOS themselves; adding special tokens again would double it.
-      return encode(rendered, false);
+      return options.specialTokensInContent ? encode(render(input.messages), false) : chat.promptIds(input.messages);
     },
   };
 }

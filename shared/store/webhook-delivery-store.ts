@@ -31,8 +31,11 @@ export interface WebhookDeliveryStore {
   beginAttempt(id: string, nowMs: number): Promise<{ attemptId: number; delivery: WebhookDeliveryRow } | undefined>;
   /** False when the attempt was already written off as interrupted (its worker had lost the job). */
   finishAttempt(id: string, attemptId: number, result: AttemptResult, nowMs: number): Promise<boolean>;
-  /** Redelivery: a finished delivery becomes pending again with a fresh schedule and BullMQ job id. */
-  startRound(id: string, nowMs: number): Promise<WebhookDeliveryRow | undefined>;
+  /**
+   * Redelivery: a finished delivery becomes pending again with a fresh schedule and BullMQ job
+   * id, unless it is pending or has had `maxRounds` redeliveries (checked atomically).
+   */
+  startRound(id: string, nowMs: number, maxRounds: number): Promise<WebhookDeliveryRow | undefined>;
   /** Pending deliveries whose next attempt is overdue: candidates for the reconciler. */
   listOverdue(dueBeforeMs: number, limit: number): Promise<WebhookDeliveryRow[]>;
   /** Closes a pending delivery without an attempt (`failed`, with the reason as its last error). */

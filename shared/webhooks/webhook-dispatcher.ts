@@ -9,6 +9,16 @@ import type { WebhookQueue } from "./webhook-queue.ts";
 import { eventForStatus, parseWebhookTarget, wantsEvent, webhookMessageId, type WebhookEvent } from "./webhook-events.ts";
 import { buildWebhookPayload } from "./webhook-payload.ts";
 
+/** Manual redeliveries per delivery: each round can take hours of retries and many POSTs. */
+export const MAX_REDELIVERIES = 10;
+
+export interface RedeliveryResult {
+  /** Deliveries that started a new round. */
+  replayed: WebhookDeliveryRow[];
+  /** Finished deliveries left alone because they had MAX_REDELIVERIES already. */
+  capped: number;
+}
+
 export interface WebhookDispatcherOptions {
   deliveries: WebhookDeliveryStore;
   queue: WebhookQueue;
@@ -62,7 +72,7 @@ export class WebhookDispatcher {
    * Replays a job's finished deliveries (all, or one event) as a new round with a fresh retry
    * schedule and the same webhook-id. Pending ones are already on their way and are left alone.
    */
-  async redeliver(row: JobRow, event?: WebhookEvent): Promise<WebhookDeliveryRow[]> {
+  async redeliver(row: JobRow, event?: WebhookEvent): Promise<RedeliveryResult> {
     const { deliveries, queue } = this.options;
     const target = parseWebhookTarget(row.webhook);
     const terminalEvent = eventForStatus(row.status);
@@ -71,13 +81,15 @@ export class WebhookDispatcher {
       await this.dispatchEvent(row, terminalEvent, target.url);
     }
     const replayed: WebhookDeliveryRow[] = [];
+    let capped = 0;
     for (const delivery of await deliveries.listForJob(row.id)) {
       if (event && delivery.event !== event) continue;
-      const next = await deliveries.startRound(delivery.id, this.now());
+      if (delivery.status !== "pending" && delivery.round >= MAX_REDELIVERIES) capped++;
+      const next = await deliveries.startRound(delivery.id, this.now(), MAX_REDELIVERIES);
       if (!next) continue;
       await queue.add(next.id, next.queueJobId);
       replayed.push(next);
     }
-    return replayed;
+    return { replayed, capped };
   }
 }

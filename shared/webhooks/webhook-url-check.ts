@@ -2,7 +2,7 @@
 // pass the address policy. Run at submit (400 WEBHOOK_URL_REJECTED) and again before each POST;
 // hostnames are checked against their resolved address at connect time (guarded lookup).
 import { GenqError } from "../errors.ts";
-import { ipBytes, type WebhookAddressPolicy } from "./address-policy.ts";
+import { isIpLiteral, type WebhookAddressPolicy } from "./address-policy.ts";
 
 export function checkWebhookUrl(raw: string, policy: WebhookAddressPolicy): URL {
   let url: URL;
@@ -18,7 +18,7 @@ export function checkWebhookUrl(raw: string, policy: WebhookAddressPolicy): URL 
   if (!url.hostname) throw rejected("webhook.url has no host");
   // The WHATWG parser already normalised 2130706433, 0x7f.1 and [::ffff:127.0.0.1] forms.
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (ipBytes(host) && !policy.isHostAllowed(host)) {
+  if (isIpLiteral(host) && !policy.isHostAllowed(host)) {
     const refusal = policy.refusal(host);
     if (refusal) throw rejected(`webhook.url points at a non-public address: ${refusal}`);
   }

@@ -1,6 +1,6 @@
 // Result delivery end to end: a real worker (inference thread, tiny model) generates; the SSE
 // stream carries its real token deltas; a signed webhook reaches a localhost receiver; a
-// long-poll wakes on completion. Secrets: none configured, so the instance one is generated.
+// long-poll wakes on completion. Secrets: none configured, so the tenant gets its own (shown once).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import type { WorkerHandle } from "../../worker/worker-runtime.ts";
@@ -26,6 +26,7 @@ afterAll(async () => {
 
 describe("result delivery with a real worker", () => {
   it("streams the generated text, signs the webhook, and wakes the long-poll", async () => {
+    const first = (await (await api.get("/v1/webhooks/secret")).json()).secret as string;
     const { secret } = await (await api.post("/v1/webhooks/secret/rotate", "")).json();
     await Promise.all(worker.workers.map((w) => w.pause()));
     const res = await api.post("/v1/jobs", {
@@ -61,7 +62,8 @@ describe("result delivery with a real worker", () => {
     const events = requests.map((r) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as { type: string; data: { output: unknown } });
     expect(events.map((e) => e.type).sort()).toEqual(["job.started", "job.succeeded"]);
     expect(events.find((e) => e.type === "job.succeeded")!.data.output).toEqual(job.output);
-    // Both the rotated-out (generated) and the new secret sign during the grace period.
+    // Both the rotated-out (the tenant's first) and the new secret sign during the grace period.
     expect(String(requests[0].headers["webhook-signature"]).split(" ")).toHaveLength(2);
+    expect(() => new Webhook(first).verify(requests[0].body, requests[0].headers as Record<string, string>)).not.toThrow();
   });
 });

@@ -3,7 +3,7 @@ import { createApp } from "../../api/app.ts";
 import { createNodeDeps, type NodeDeps } from "../../api/node-api.ts";
 import type { GenqConfig } from "../../shared/config.ts";
 import { issueApiKey } from "../../shared/auth/api-keys.ts";
-import { createLogger } from "../../shared/logger.ts";
+import { createLogger, type Logger } from "../../shared/logger.ts";
 import { isTerminalStatus } from "../../shared/store/schema/jobs.ts";
 
 export interface TestApi {
@@ -24,8 +24,8 @@ export type JobJson = Record<string, any>;
 /** A fetch Response whose json() is typed loosely for assertions. */
 export type TestResponse = Omit<Response, "json"> & { json(): Promise<JobJson> };
 
-export async function startTestApi(config: GenqConfig): Promise<TestApi> {
-  const nodeDeps = await createNodeDeps(config, createLogger("error"));
+export async function startTestApi(config: GenqConfig, logger: Logger = createLogger("error")): Promise<TestApi> {
+  const nodeDeps = await createNodeDeps(config, logger);
   const app = createApp(nodeDeps.deps);
   const post = (path: string, body: unknown, headers: Record<string, string> = {}): Promise<TestResponse> =>
     Promise.resolve(

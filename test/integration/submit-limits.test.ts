@@ -1,4 +1,4 @@
-// Per-tenant fair use on POST /v1/jobs: the submit rate (429 RATE_LIMITED + Retry-After), the
+// Per-tenant fair use: the rate of mutating requests (429 RATE_LIMITED + Retry-After), the
 // queued-or-running cap under 50 concurrent submits (429 QUOTA_EXCEEDED), and size limits.
 // Every refusal leaves no row and no queue entry. Refill is shown by rewinding the bucket's
 // clock in Redis (not by sleeping), so a slow machine cannot refill a token mid-test.
@@ -79,6 +79,31 @@ describe("submit rate (token bucket in Redis)", () => {
     redis.disconnect();
     expect((await s.api.post("/v1/jobs", job, carol)).status).toBe(202);
     expect((await s.api.post("/v1/jobs", job, carol)).status).toBe(429);
+  });
+});
+
+describe("every mutating route", () => {
+  let s: Setup;
+  beforeAll(async () => {
+    // A refill slow enough that no token comes back during the test, however loaded the machine.
+    s = await setUp({ GENQ_RATE_LIMIT_PER_SECOND: "0.001", GENQ_RATE_LIMIT_BURST: "3" });
+  });
+  afterAll(async () => {
+    await s?.api.close();
+    await s?.env.cleanup();
+  });
+
+  it("limits every mutating route from one bucket (cancel, redeliver, secret rotation), not only submit", async () => {
+    const dave = await issue(s.api, "dave");
+    const id = (await (await s.api.post("/v1/jobs", job, dave)).json()).id;
+    const cancel = await s.api.post(`/v1/jobs/${id}/cancel`, "", dave);
+    expect(cancel.status).toBe(200);
+    // The third token is the last: whatever the route, the fourth mutating request waits.
+    expect((await s.api.post(`/v1/jobs/${id}/cancel`, "", dave)).status).toBe(200);
+    for (const path of [`/v1/jobs/${id}/cancel`, `/v1/jobs/${id}/webhooks/redeliver`, "/v1/webhooks/secret/rotate", "/v1/jobs"]) {
+      await expectProblem(await s.api.post(path, path === "/v1/jobs" ? job : "", dave), 429, "RATE_LIMITED");
+    }
+    expect((await s.api.get(`/v1/jobs/${id}`, dave)).status).toBe(200);
   });
 });
 

@@ -9,7 +9,10 @@ import { openStore } from "../../shared/store/open-store.ts";
 import { generateWebhookSecret } from "../../shared/store/webhook-secret-store.ts";
 import { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
 import { startWebhookRuntime, type WebhookRuntime, type WebhookRuntimeOptions } from "../../worker/webhooks/webhook-runtime.ts";
+import type { ResolveAll } from "../../worker/webhooks/guarded-lookup.ts";
 import { WebhookSender } from "../../worker/webhooks/webhook-sender.ts";
+import { MAX_REDELIVERIES } from "../../shared/webhooks/webhook-dispatcher.ts";
+import { expectProblem } from "../harness/expect-problem.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type TestApi } from "../harness/test-api.ts";
 import { eventually, startWebhookReceiver, type WebhookReceiver } from "../harness/webhook-receiver.ts";
@@ -24,7 +27,7 @@ interface Stack {
   delivery: WebhookRuntime;
 }
 
-async function startStack(overrides: Record<string, string>, options: WebhookRuntimeOptions = {}): Promise<Stack> {
+async function startStack(overrides: Record<string, string>, options: WebhookRuntimeOptions = {}, logger = createLogger("silent")): Promise<Stack> {
   const env = await createTestEnv({
     GENQ_WEBHOOK_SECRET: SECRET,
     GENQ_WEBHOOK_RETRY_SCHEDULE: "0,30ms,30ms,30ms",
@@ -34,7 +37,6 @@ async function startStack(overrides: Record<string, string>, options: WebhookRun
     ...overrides,
   });
   const api = await startTestApi(env.config);
-  const logger = createLogger("silent");
   const worker = await openNodeServices(env.config, openStore(env.config), logger, "patient");
   const delivery = await startWebhookRuntime(env.config, worker, logger, options);
   return { env, api, worker, delivery };
@@ -196,6 +198,21 @@ describe("webhook delivery", () => {
     expect((await stack.api.get(`/v1/jobs/job_01J0000000000000000000000A/webhooks`)).status).toBe(404);
   });
 
+  it(`stops redelivering after ${MAX_REDELIVERIES} rounds with 409 REDELIVERY_LIMIT_REACHED`, async () => {
+    const id = await submit(stack, { url: `${receiver.url}/often` });
+    await finishJob(stack, id);
+    await settled(stack, id);
+    for (let round = 1; round <= MAX_REDELIVERIES; round++) {
+      expect((await stack.api.post(`/v1/jobs/${id}/webhooks/redeliver`, "")).status).toBe(202);
+      await eventually(() => receiver.on("/often").length === round + 1, 5_000, `round ${round}`);
+      await settled(stack, id);
+    }
+    await expectProblem(await stack.api.post(`/v1/jobs/${id}/webhooks/redeliver`, ""), 409, "REDELIVERY_LIMIT_REACHED");
+    const [delivery] = await settled(stack, id);
+    expect(delivery).toMatchObject({ status: "delivered", round: MAX_REDELIVERIES });
+    expect(receiver.on("/often")).toHaveLength(MAX_REDELIVERIES + 1);
+  });
+
   it("rotates the secret: both signatures verify during the grace period, the old one ends after it", async () => {
     const res = await stack.api.post("/v1/webhooks/secret/rotate", "");
     expect(res.status).toBe(201);
@@ -274,10 +291,11 @@ describe("a worker that dies mid-POST", () => {
 describe("SSRF guard", () => {
   let stack: Stack;
   let receiver: WebhookReceiver;
+  const operatorLog: string[] = [];
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
-    stack = await startStack({});
+    stack = await startStack({}, {}, createLogger("debug", {}, (line) => operatorLog.push(line)));
   });
   afterAll(async () => {
     await stopStack(stack);
@@ -290,6 +308,10 @@ describe("SSRF guard", () => {
     "http://169.254.169.254/latest/meta-data/",
     "http://10.0.0.1/",
     "http://[fd00:ec2::254]/",
+    "http://[::ffff:0:127.0.0.1]:9/",
+    "http://[64:ff9b::127.0.0.1]/",
+    "http://[2002:7f00:1::1]/",
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
     "file:///etc/passwd",
     "gopher://127.0.0.1:6379/_FLUSHALL",
     "https://user:secret@example.com/hook",
@@ -305,7 +327,12 @@ describe("SSRF guard", () => {
     const [delivery] = await settled(stack, id);
     expect(delivery).toMatchObject({ status: "failed", attempts: 1 });
     expect(delivery.log[0].outcome).toBe("rejected");
-    expect(delivery.last_error).toMatch(/localhost resolves only to refused addresses \(.*is loopback/);
+    // The tenant learns only that the target was refused, not what the server's DNS answered.
+    expect(delivery.last_error).toMatch(/^webhook target localhost refused/);
+    const tenantView = JSON.stringify(await deliveries(stack, id));
+    expect(tenantView).not.toMatch(/127\.0\.0\.1|::1|loopback/);
+    // The operator's debug log keeps the detail.
+    expect(operatorLog.some((line) => line.includes('"level":"debug"') && /localhost resolves only to refused addresses \(.*is loopback/.test(line))).toBe(true);
     expect(receiver.requests).toHaveLength(0);
   });
 
@@ -317,6 +344,9 @@ describe("SSRF guard", () => {
       "http://169.254.169.254/",
       "http://10.0.0.1/",
       `http://localhost:${receiver.port}/`,
+      `http://[::ffff:0:127.0.0.1]:${receiver.port}/`,
+      `http://[64:ff9b::127.0.0.1]:${receiver.port}/`,
+      `http://[2002:7f00:1::1]:${receiver.port}/`,
       "file:///etc/passwd",
       "gopher://example.com/",
     ]) {
@@ -325,4 +355,15 @@ describe("SSRF guard", () => {
     }
     expect(receiver.requests).toHaveLength(0);
   });
+
+  it.each(["::ffff:0:7f00:1", "64:ff9b::7f00:1", "2002:7f00:1::1", "2001:0:4136:e378:8000:63bf:80ff:fffe"])(
+    "refuses at connect a hostname whose DNS answer embeds loopback (%s)",
+    async (answer) => {
+      const resolveAll: ResolveAll = (_host, _options, callback) => callback(null, [{ address: answer, family: 6 }]);
+      const sender = new WebhookSender({ policy: new WebhookAddressPolicy([]), timeoutMs: 500, resolveAll });
+      const result = await sender.send(`http://hook.example:${receiver.port}/`, {}, "{}");
+      expect(result).toMatchObject({ refused: true, statusCode: null });
+      expect(receiver.requests).toHaveLength(0);
+    },
+  );
 });

@@ -22,8 +22,18 @@ describe("address policy", () => {
     ["fd00:ec2::254", "cloud metadata"],
     ["fd12:3456::1", "unique-local"],
     ["fc00::1", "unique-local"],
-    ["::ffff:127.0.0.1", "IPv4-mapped"],
-    ["::ffff:8.8.8.8", "IPv4-mapped"],
+    ["::ffff:127.0.0.1", "loopback"],
+    ["::ffff:0:127.0.0.1", "IPv4-translated), which is loopback"],
+    ["::ffff:0:a00:1", "IPv4-translated), which is private"],
+    ["64:ff9b::127.0.0.1", "NAT64), which is loopback"],
+    ["64:ff9b::a9fe:a9fe", "NAT64), which is cloud metadata"],
+    ["64:ff9b:1::8.8.8.8", "local-use NAT64"],
+    ["2002:7f00:1::1", "6to4), which is loopback"],
+    ["2002:c0a8:101::", "6to4), which is private"],
+    // Teredo: server 65.54.227.120, client 127.0.0.1 stored XOR-ed (0x80ff:0xfffe).
+    ["2001:0:4136:e378:8000:63bf:80ff:fffe", "Teredo client), which is loopback"],
+    ["2001:0:a00:1::", "Teredo server), which is private"],
+    ["::127.0.0.1", "IPv4-compatible"],
     ["0.0.0.0", "this network"],
     ["0.1.2.3", "this network"],
     ["224.0.0.1", "multicast"],
@@ -34,7 +44,18 @@ describe("address policy", () => {
     expect(closed.refusal(address)).toContain(label);
   });
 
-  it.each(["8.8.8.8", "1.1.1.1", "100.128.0.1", "172.32.0.1", "2606:4700:4700::1111"])("accepts public %s", (address) => {
+  it.each([
+    "8.8.8.8",
+    "1.1.1.1",
+    "100.128.0.1",
+    "172.32.0.1",
+    "2606:4700:4700::1111",
+    // Embedded public IPv4 is as reachable as the IPv4 itself (DNS64 answers look like this).
+    "::ffff:8.8.8.8",
+    "64:ff9b::808:808",
+    "2002:808:808::1",
+    "2001:0:4136:e378:8000:63bf:f7f7:f7f7",
+  ])("accepts public %s", (address) => {
     expect(closed.refusal(address)).toBeNull();
   });
 
@@ -42,6 +63,8 @@ describe("address policy", () => {
     const open = new WebhookAddressPolicy(["127.0.0.1", "10.1.0.0/16", "fd00::/8", "Receiver.Internal"]);
     expect(open.refusal("127.0.0.1")).toBeNull();
     expect(open.refusal("::ffff:127.0.0.1")).toBeNull();
+    expect(open.refusal("64:ff9b::10.1.2.3")).toBeNull();
+    expect(open.refusal("64:ff9b::10.2.2.3")).toContain("private");
     expect(open.refusal("127.0.0.2")).toContain("loopback");
     expect(open.refusal("10.1.200.3")).toBeNull();
     expect(open.refusal("10.2.0.1")).toContain("private");
@@ -75,6 +98,12 @@ describe("submit-time URL check", () => {
     "http://2130706433/",
     "http://0x7f.0.0.1/",
     "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:0:127.0.0.1]:8080/",
+    "http://[64:ff9b::127.0.0.1]/",
+    "http://[64:ff9b::169.254.169.254]/",
+    "http://[2002:7f00:1::1]/",
+    "http://[2002:a9fe:a9fe::]/",
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
     "http://[fd00:ec2::254]/",
     "http://0.0.0.0:80/",
     "https://100.64.0.7/",

@@ -80,7 +80,8 @@ export function createWebhookDeliveryProcessor(deps: WebhookDeliveryProcessorDep
     }
     if (sent.refused) {
       await record({ outcome: "rejected", status: "failed", nextAttemptAt: null });
-      deps.logger.warn("webhook refused by the SSRF guard", { deliveryId: delivery.id, error: sent.error });
+      deps.logger.info("webhook refused by the SSRF guard", { deliveryId: delivery.id, tenantId: delivery.tenantId });
+      if (sent.refusalDetail) deps.logger.debug("webhook SSRF refusal detail", { deliveryId: delivery.id, detail: sent.refusalDetail });
       return "rejected";
     }
     if (await startedIsMoot(deps, delivery)) {

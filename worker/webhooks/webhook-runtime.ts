@@ -32,8 +32,6 @@ export async function startWebhookRuntime(
 ): Promise<WebhookRuntime> {
   const { store, connection, webhookQueue, webhooks } = services;
   const d = config.delivery;
-  // Create the instance secret now, not on the first delivery: all processes then agree early.
-  await store.webhookSecrets.signingSecrets("", Date.now());
   const webhookWorker = createWebhookWorker({
     connection,
     prefix: config.queuePrefix,

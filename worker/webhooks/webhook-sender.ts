@@ -7,7 +7,7 @@ import { GenqError } from "../../shared/errors.ts";
 import type { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
 import { parseRetryAfter } from "../../shared/webhooks/retry-schedule.ts";
 import { checkWebhookUrl } from "../../shared/webhooks/webhook-url-check.ts";
-import { BlockedAddressError, guardedLookup } from "./guarded-lookup.ts";
+import { BlockedAddressError, guardedLookup, type ResolveAll } from "./guarded-lookup.ts";
 
 export interface SendResult {
   statusCode: number | null;
@@ -18,19 +18,23 @@ export interface SendResult {
   retryAfterMs: number | null;
   /** Refused by the SSRF guard: retrying cannot help. */
   refused: boolean;
+  /** Why, for the operator's debug log only (may name internal addresses; never shown to tenants). */
+  refusalDetail?: string;
 }
 
 export interface WebhookSenderOptions {
   policy: WebhookAddressPolicy;
   /** GENQ_WEBHOOK_TIMEOUT_MS. */
   timeoutMs: number;
+  /** DNS; default the system resolver (node:dns lookup). */
+  resolveAll?: ResolveAll;
 }
 
 export class WebhookSender {
   private readonly lookup;
 
   constructor(private readonly options: WebhookSenderOptions) {
-    this.lookup = guardedLookup(options.policy);
+    this.lookup = guardedLookup(options.policy, options.resolveAll);
   }
 
   async send(rawUrl: string, headers: Record<string, string>, body: string): Promise<SendResult> {
@@ -74,8 +78,10 @@ export class WebhookSender {
         this.options.timeoutMs,
       );
       req.on("error", (error: Error & { code?: string }) => {
-        const refused = error instanceof BlockedAddressError;
-        finish({ statusCode: null, error: refused ? error.message : `${error.code ?? "ERROR"}: ${error.message}`, retryAfterMs: null, refused });
+        if (error instanceof BlockedAddressError) {
+          return finish({ statusCode: null, error: error.message, retryAfterMs: null, refused: true, refusalDetail: error.detail });
+        }
+        finish({ statusCode: null, error: `${error.code ?? "ERROR"}: ${error.message}`, retryAfterMs: null, refused: false });
       });
       req.end(body);
     });

@@ -1,7 +1,8 @@
 // Liveness (/healthz: the process answers), readiness (/readyz: SQLite and Redis answer) and
-// Prometheus metrics (/metrics).
+// Prometheus metrics (/metrics; behind GENQ_METRICS_TOKEN when set: it shows every tenant's counts).
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../../app-deps.ts";
+import { metricsGuard } from "../../middleware/metrics-guard.ts";
 import { inferenceCounters } from "../../../shared/metrics/inference-counters.ts";
 
 export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -24,7 +25,7 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
       const ready = Object.values(checks).every((v) => v === "ok");
       return c.json({ status: ready ? "ready" : "not ready", checks }, ready ? 200 : 503);
     })
-    .get("/metrics", async (c) => {
+    .get("/metrics", metricsGuard(deps.auth.metricsToken, deps.logger), async (c) => {
       const lines: string[] = [];
       lines.push("# HELP genq_jobs Jobs in SQLite by status.", "# TYPE genq_jobs gauge");
       for (const [status, count] of Object.entries(await deps.store.jobs.countByStatus())) {

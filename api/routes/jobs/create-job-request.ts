@@ -11,10 +11,21 @@ export const MAX_METADATA_BYTES = 16_384;
 /** Longest max_queue_seconds / timeout_seconds: 7 days. */
 export const MAX_DEADLINE_SECONDS = 604_800;
 
+/** Code points in `text` (an emoji is one character, not two UTF-16 units); lone surrogates are refused anyway. */
+export function codePoints(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) count--;
+  }
+  return count;
+}
+
+// Lengths are Unicode code points (GENQ_MAX_PROMPT_CHARS counts characters as people do).
 const cleanString = (max: number, tooLong?: string) =>
   z
     .string()
-    .max(max, tooLong)
+    .refine((s) => s.length <= max || codePoints(s) <= max, tooLong ?? `must be at most ${max} characters`)
     .refine((s) => !s.includes("\u0000"), "must not contain NUL characters")
     .refine((s) => s.isWellFormed(), "must be well-formed Unicode (no lone surrogates)");
 
@@ -52,7 +63,7 @@ export function createJobRequestSchema(limits: Pick<TenantLimits, "maxPromptChar
         .array(message)
         .min(1)
         .max(256)
-        .refine((messages) => messages.reduce((sum, m) => sum + m.content.length, 0) <= limits.maxPromptChars, `contents together ${tooLong}`)
+        .refine((messages) => messages.reduce((sum, m) => sum + codePoints(m.content), 0) <= limits.maxPromptChars, `contents together ${tooLong}`)
         .optional(),
       max_tokens: z.number().int().min(1).max(MAX_TOKENS_CEILING).default(256),
       temperature: z.number().min(0).max(5).default(1),

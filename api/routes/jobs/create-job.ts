@@ -26,7 +26,6 @@ export function createJobHandler(deps: AppDeps) {
   const createJobRequest = createJobRequestSchema(limits);
   return async (c: Context<AppEnv>) => {
     const tenantId = c.get("tenantId");
-    await submitLimits.takeSubmitToken(tenantId);
     const idempotencyKey = c.req.header("idempotency-key");
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new GenqError("VALIDATION_FAILED", "Idempotency-Key must be 1-255 printable ASCII characters");

@@ -8,6 +8,7 @@ import { isTerminalStatus, type JobRow } from "../../../shared/store/schema/jobs
 import { jobEtag, toJobObject } from "./job-object.ts";
 import { findJobOr404 } from "./find-job.ts";
 import { awaitTerminal } from "./await-terminal.ts";
+import { holdWaiterSlot } from "./waiter-slot.ts";
 import { ifNoneMatchHits } from "./etag-match.ts";
 import { fieldsVariant, parseFields, pickFields, type JobField } from "./job-fields.ts";
 import { retryAfterSeconds } from "./retry-after.ts";
@@ -18,7 +19,14 @@ export function getJobHandler(deps: AppDeps) {
     const waitSeconds = parseWait(c.req.query("wait"), deps.limits.maxWaitSeconds);
     const fields = parseFields(c.req.query("fields"));
     let row = await findJobOr404(deps, c);
-    if (waitSeconds > 0 && !isTerminalStatus(row.status)) row = await awaitTerminal(deps, row, waitSeconds * 1000, c.req.raw.signal);
+    if (waitSeconds > 0 && !isTerminalStatus(row.status)) {
+      const release = await holdWaiterSlot(deps, c.get("tenantId"));
+      try {
+        row = await awaitTerminal(deps, row, waitSeconds * 1000, c.req.raw.signal);
+      } finally {
+        release();
+      }
+    }
     return respondWithJob(c, row, 200, { fields, deps, stream: streamTokenFor(c, deps, row.id) });
   };
 }

@@ -8,6 +8,7 @@ import { GenqError } from "../../../shared/errors.ts";
 import { jobSummary } from "../../../shared/job-summary.ts";
 import { isTerminalStatus } from "../../../shared/store/schema/jobs.ts";
 import { compareStreamIds, isStreamId, type JobStreamEntry } from "../../../shared/streams/job-stream-reader.ts";
+import { holdWaiterSlot } from "./waiter-slot.ts";
 import { findJobOr404 } from "./find-job.ts";
 
 export function jobEventsHandler(deps: AppDeps) {
@@ -19,10 +20,16 @@ export function jobEventsHandler(deps: AppDeps) {
       // Already saw the end: 204 tells EventSource to stop reconnecting.
       if (lastEventId && compareStreamIds(lastEventId, terminalId) >= 0) return c.body(null, 204);
     }
+    // A finished job's stream replays and ends at once: only live streams take a slot.
+    const release = isTerminalStatus(row.status) ? () => {} : await holdWaiterSlot(deps, c.get("tenantId"));
     c.header("x-accel-buffering", "no");
     return streamSSE(c, async (stream) => {
-      if (!lastEventId) await stream.writeSSE({ event: "status", data: JSON.stringify({ ...jobSummary(row), attempt: row.attempts }) });
-      await pump(deps, stream, row.id, lastEventId ?? "0-0", c.req.raw.signal);
+      try {
+        if (!lastEventId) await stream.writeSSE({ event: "status", data: JSON.stringify({ ...jobSummary(row), attempt: row.attempts }) });
+        await pump(deps, stream, row.id, lastEventId ?? "0-0", c.req.raw.signal);
+      } finally {
+        release();
+      }
     });
   };
 }

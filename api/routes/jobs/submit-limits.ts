@@ -1,5 +1,5 @@
-// Per-tenant fair use on POST /v1/jobs: the submit rate (Redis token bucket, checked before the
-// body is even read) and the server's max_tokens cap (checked after the more specific context
+// Per-tenant fair use on POST /v1/jobs: the server's max_tokens cap (the request rate is
+// middleware/rate-limit-writes.ts, for every mutating route) (checked after the more specific context
 // check). Prompt sizes are bounds of the request schema; the queued-or-running cap is the
 // store's atomic jobs.admit(); its refusal is built here.
 import type { AppDeps } from "../../app-deps.ts";
@@ -14,23 +14,6 @@ export class SubmitLimits {
 
   private get limits() {
     return this.deps.limits;
-  }
-
-  /** Takes one submit token; 429 RATE_LIMITED with Retry-After when the bucket is empty. */
-  async takeSubmitToken(tenantId: string): Promise<void> {
-    let result: { allowed: boolean; retryAfterMs: number };
-    try {
-      result = await this.deps.rateLimiter.take(tenantId);
-    } catch (error) {
-      // Fail open: a Redis hiccup must not stop submits (rows are durable; the reconciler
-      // enqueues them later), and the active-jobs cap in SQLite still bounds every tenant.
-      this.deps.logger.warn("rate limiter unavailable; submit allowed", { error });
-      return;
-    }
-    if (!result.allowed) {
-      const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
-      throw new GenqError("RATE_LIMITED", `too many submits; retry in ${seconds} s`, { retryAfterSeconds: seconds });
-    }
   }
 
   /**

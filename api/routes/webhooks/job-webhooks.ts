@@ -27,7 +27,10 @@ export function redeliverJobWebhooksHandler(deps: AppDeps) {
       });
     }
     if (!parseWebhookTarget(row.webhook)) throw new GenqError("WEBHOOK_NOT_CONFIGURED", "this job has no webhook");
-    await deps.webhooks.redeliver(row, event as WebhookEvent | undefined);
+    const { replayed, capped } = await deps.webhooks.redeliver(row, event as WebhookEvent | undefined);
+    if (replayed.length === 0 && capped > 0) {
+      throw new GenqError("REDELIVERY_LIMIT_REACHED", "this job's webhook deliveries were redelivered as often as allowed");
+    }
     return c.json(deliveryList(row.id, await deps.store.webhookDeliveries.listForJob(row.id)), 202);
   };
 }

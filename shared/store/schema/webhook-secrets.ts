@@ -1,6 +1,6 @@
 // Webhook signing secrets (`whsec_…`). `tenant` rows belong to a tenant (rotation keeps the old
-// one signing until `expires_at`); the single `generated` row is the instance default, created
-// at first start when GENQ_WEBHOOK_SECRET is unset, so signatures survive restarts.
+// one signing until `expires_at`). `generated` is a retired kind (one instance-wide secret that
+// signed for every tenant); rows of it in old databases are ignored.
 import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
 
 export const webhookSecrets = sqliteTable(
@@ -13,6 +13,8 @@ export const webhookSecrets = sqliteTable(
     createdAt: integer("created_at").notNull(),
     /** Null while current; set on rotation to now + grace period. */
     expiresAt: integer("expires_at"),
+    /** When the tenant was shown this secret (GET /v1/webhooks/secret or its rotation); once only. */
+    revealedAt: integer("revealed_at"),
   },
   (table) => [index("webhook_secrets_tenant_idx").on(table.kind, table.tenantId)],
 );

@@ -1,11 +1,11 @@
 // Opens the SQLite database shared by API and worker processes (better-sqlite3 + drizzle): WAL (readers never block the
 // writer), a busy timeout (processes wait instead of failing), and migrations applied at open.
-import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { ensurePrivateDir, ensurePrivateFile } from "../private-files.ts";
 import * as schema from "../schema/index.ts";
 
 export type GenqDatabase = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -13,7 +13,11 @@ export type GenqDatabase = BetterSQLite3Database<typeof schema> & { $client: Dat
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "migrations");
 
 export function openDatabase(path: string): GenqDatabase {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") {
+    // It holds webhook secrets and key hashes: owner-only from the first byte.
+    ensurePrivateDir(dirname(path));
+    ensurePrivateFile(path);
+  }
   const sqlite = new Database(path);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("busy_timeout = 5000");

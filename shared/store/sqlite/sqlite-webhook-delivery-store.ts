@@ -85,10 +85,10 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
     });
   }
 
-  async startRound(id: string, nowMs: number): Promise<WebhookDeliveryRow | undefined> {
+  async startRound(id: string, nowMs: number, maxRounds: number): Promise<WebhookDeliveryRow | undefined> {
     return this.db.transaction((tx) => {
       const row = tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get();
-      if (!row || row.status === "pending") return undefined;
+      if (!row || row.status === "pending" || row.round >= maxRounds) return undefined;
       const round = row.round + 1;
       tx.update(webhookDeliveries)
         .set({ status: "pending", roundAttempts: 0, round, queueJobId: `${id}.r${round}`, nextAttemptAt: nowMs, updatedAt: nowMs })

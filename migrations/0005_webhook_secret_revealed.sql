@@ -1,0 +1,1 @@
+ALTER TABLE `webhook_secrets` ADD `revealed_at` integer;
