@@ -4,6 +4,7 @@ import { resolve, join } from "node:path";
 import { z } from "zod";
 import { DEFAULT_RETRY_SCHEDULE_MS, retryScheduleSpec } from "./webhooks/retry-schedule.ts";
 import { WebhookAddressPolicy } from "./webhooks/address-policy.ts";
+import { reliabilityConfig, reliabilityEnv, type ReliabilityConfig } from "./reliability-config.ts";
 
 const intInRange = (min: number, max: number) =>
   z
@@ -75,6 +76,7 @@ const envSchema = z.object({
   GENQ_MAX_ACTIVE_JOBS_PER_TENANT: intInRange(0, 100_000_000).default(10_000),
   GENQ_MAX_TOKENS_LIMIT: intInRange(1, 1_000_000).default(8_192),
   GENQ_MAX_PROMPT_CHARS: intInRange(1, 200_000).default(100_000),
+  ...reliabilityEnv,
 });
 
 export interface GenqConfig {
@@ -105,6 +107,8 @@ export interface GenqConfig {
   queuePrefix: string;
   /** Fair use, per tenant (= per key unless keys share a tenant). 0 turns a limit off. */
   tenantLimits: TenantLimits;
+  /** Crash handling, shutdown, heartbeats and retention (GENQ_MAX_JOB_RUNS, GENQ_SHUTDOWN_GRACE_MS, ...). */
+  reliability: ReliabilityConfig;
 }
 
 export interface TenantLimits {
@@ -198,6 +202,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
       maxTokens: e.GENQ_MAX_TOKENS_LIMIT,
       maxPromptChars: e.GENQ_MAX_PROMPT_CHARS,
     },
+    reliability: reliabilityConfig(e),
   };
 }
 

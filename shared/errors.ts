@@ -23,6 +23,7 @@ export type ErrorCode =
   | "WEBHOOK_NOT_CONFIGURED"
   | "QUEUE_UNAVAILABLE"
   | "ENGINE_ERROR"
+  | "POISON_JOB"
   | "JOB_EXPIRED"
   | "INTERNAL";
 
@@ -61,6 +62,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case "QUEUE_UNAVAILABLE":
       return 503;
     case "ENGINE_ERROR":
+    case "POISON_JOB":
     case "INTERNAL":
       return 500;
   }

@@ -8,17 +8,25 @@ const logger = createLogger(config.logLevel, { process: "worker", pid: process.p
 const handle = await startWorker(config, logger);
 
 let stopping = false;
+const stop = (exitCode: number) => {
+  if (stopping) return;
+  stopping = true;
+  handle.close().then(
+    () => process.exit(exitCode),
+    (error) => {
+      logger.error("worker shutdown failed", { error });
+      process.exit(1);
+    },
+  );
+};
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
     logger.info("stopping worker", { signal });
-    handle.close().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error("worker shutdown failed", { error });
-        process.exit(1);
-      },
-    );
+    stop(0);
   });
 }
+// Crash-only: a worker whose inference thread died hands its jobs back and exits for a supervisor to restart.
+void handle.fatal.then((reason) => {
+  logger.error(`${reason}; handing jobs back and exiting`);
+  stop(1);
+});

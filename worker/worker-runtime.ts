@@ -5,6 +5,7 @@ import type { Worker } from "bullmq";
 import type { GenqConfig } from "../shared/config.ts";
 import { openDatabase } from "../shared/db/client.ts";
 import { JobStore } from "../shared/db/job-store.ts";
+import { JobRuns } from "../shared/db/job-runs.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
 import { JobEventBus } from "../shared/queue/job-event-bus.ts";
@@ -17,12 +18,17 @@ import { InferenceClient } from "./thread/inference-client.ts";
 import { startDelivery } from "./delivery-runtime.ts";
 
 export interface WorkerHandle {
+  /**
+   * Stops taking jobs, hands jobs the engine has not started back to the queue at once, lets
+   * running ones finish within GENQ_SHUTDOWN_GRACE_MS, then hands the rest back too.
+   */
   close(): Promise<void>;
   readonly workers: Worker[];
+  /** Resolves (with the reason) if the inference thread dies: the worker can run nothing; exit. */
+  readonly fatal: Promise<string>;
 }
 
 const RECONCILE_EVERY_MS = 15_000;
-const SHUTDOWN_GRACE_MS = 5_000;
 
 export async function startWorker(config: GenqConfig, logger: Logger): Promise<WorkerHandle> {
   if (!config.redisUrl) throw new Error("REDIS_URL is required to start a worker");
@@ -43,6 +49,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     prefillChunkTokens: config.prefillChunkTokens,
   });
   const inference = new InferenceJobs(client);
+  const fatal = new Promise<string>((resolve) => client.onCrash(resolve));
   const stopCancels = events.onCancel((id) => inference.cancel(id));
 
   // Job streams (SSE) and webhooks, fed in the same flow that writes each row.
@@ -51,6 +58,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     store,
     events,
     inference,
+    runs: new JobRuns(db),
+    maxJobRuns: config.reliability.maxJobRuns,
     models,
     logger,
     onDelta: delivery.onDelta,
@@ -65,17 +74,10 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       lockMs: config.jobLockMs,
       logger,
       processor,
-      onFailedForGood: (jobId, reason) => {
-        if (store.fail(jobId, "ENGINE_ERROR", reason, Date.now())) {
-          const row = store.get(jobId)!;
-          void delivery.onChanged(row);
-          void events.publishChanged({ id: jobId, status: row.status, version: row.version }).catch(() => {});
-        }
-      },
     }),
   );
 
-  const reconciler = new Reconciler({ store, queue, events, models: config.models.map((m) => m.name), logger });
+  const reconciler = new Reconciler({ store, queue, models: config.models.map((m) => m.name), logger });
   const reconcile = () => reconciler.reconcile().catch((error) => logger.warn("reconcile failed", { error }));
   void reconcile();
   const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
@@ -84,13 +86,17 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
 
   return {
     workers,
+    fatal,
     async close() {
       clearInterval(timer);
-      // Let running jobs finish for a moment; whatever is still running after the grace period
-      // is left to BullMQ stall recovery (the next worker picks it up), never dropped.
-      const graceful = Promise.all(workers.map((w) => w.close()));
-      const timedOut = await Promise.race([graceful.then(() => false), sleep(SHUTDOWN_GRACE_MS).then(() => true)]);
-      if (timedOut) await Promise.all(workers.map((w) => w.close(true)));
+      // BullMQ stops fetching and resolves once every processor returned; each handed-back job's
+      // processor moves it to wait itself (another worker starts it now, not after the lock expires).
+      const stopped = Promise.all(workers.map((w) => w.close()));
+      const waiting = inference.handBack("waiting");
+      const finished = await inference.drained(config.reliability.shutdownGraceMs);
+      const running = finished ? 0 : inference.handBack("all");
+      await stopped;
+      if (waiting || running) logger.info("handed jobs back to the queue", { notStarted: waiting, running });
       stopCancels();
       inference.close();
       await client.close();
@@ -101,8 +107,4 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       db.$client.close();
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

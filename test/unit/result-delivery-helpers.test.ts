@@ -33,6 +33,7 @@ const row: JobRow = {
   errorMessage: null,
   cancelRequested: false,
   attempts: 1,
+  engineRuns: 0,
   version: 3,
   createdAt: 1_700_000_000_000,
   startedAt: 1_700_000_000_100,

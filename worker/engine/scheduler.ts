@@ -48,12 +48,18 @@ export class Scheduler {
    * its real tokens (padded slots ≤ 2 × real tokens keeps padded prefill work under 2×).
    */
   admit(admitted: readonly Sequence[]): Sequence[] {
+    // An exclusive sequence (a crash suspect) runs alone: nothing joins it, and it waits (at the
+    // head, so nothing overtakes it) until the running batch has drained.
+    if (admitted.some((s) => s.request.exclusive)) return [];
+    const head = this.waiting[0];
+    if (head?.request.exclusive) return admitted.length === 0 ? this.waiting.splice(0, 1) : [];
     const group: Sequence[] = [];
     let count = admitted.length;
     let widest = admitted.reduce((m, s) => Math.max(m, s.reservedTokens), 0);
     let longestPrompt = 0;
     let realPromptTokens = 0;
     for (const candidate of this.waiting) {
+      if (candidate.request.exclusive) break;
       if (count + 1 > this.limits.maxBatch) break;
       const nextWidest = Math.max(widest, candidate.reservedTokens);
       if ((count + 1) * nextWidest > this.limits.maxKvTokens) break;

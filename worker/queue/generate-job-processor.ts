@@ -1,6 +1,9 @@
 // The BullMQ processor for one generation job. Idempotent (invariant 3): a terminal row is
 // acknowledged without running; results are written only onto non-terminal rows (invariant 4).
-import type { Job } from "bullmq";
+// Invariant 7: a crash hands the job back to the queue; only a job whose engine runs all crashed,
+// maxJobRuns times (the last one alone), fails, as POISON_JOB.
+import { WaitingError, type Job } from "bullmq";
+import type { JobRuns } from "../../shared/db/job-runs.ts";
 import type { JobStore } from "../../shared/db/job-store.ts";
 import type { JobRow } from "../../shared/db/schema/jobs.ts";
 import { isTerminal } from "../../shared/db/job-store.ts";
@@ -14,6 +17,9 @@ export interface GenerateJobProcessorDeps {
   store: JobStore;
   events: JobEventBus;
   inference: InferenceJobs;
+  runs: JobRuns;
+  /** GENQ_MAX_JOB_RUNS: engine runs (each ended by a crash) after which a job is a poison job. */
+  maxJobRuns: number;
   models: Map<string, ModelCard>;
   logger: Logger;
   /** Optional hooks for streaming/webhooks: called after the row changed. */
@@ -32,11 +38,26 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
     await deps.events.publishChanged({ id, status: row.status, version: row.version }).catch(() => {});
   };
 
-  return async (job: Job<GenerateJobPayload>): Promise<string> => {
+  /** Back to `queued` in the row and to `wait` in BullMQ at once (not after the lock expires). */
+  const handBack = async (job: Job<GenerateJobPayload>, token: string | undefined, runEndedCleanly: boolean): Promise<never> => {
+    deps.runs.handBack(job.data.jobId, runEndedCleanly, now());
+    await announce(job.data.jobId);
+    await job.moveToWait(token);
+    throw new WaitingError();
+  };
+
+  return async (job: Job<GenerateJobPayload>, token?: string): Promise<string> => {
     const id = job.data.jobId;
     const row = deps.store.get(id);
     if (!row) return "unknown";
     if (isTerminal(row.status)) return "already-terminal";
+    if (row.engineRuns >= deps.maxJobRuns) {
+      const message = `the engine crashed in each of this job's ${row.engineRuns} runs (the last one alone); it is not run again`;
+      deps.store.fail(id, "POISON_JOB", message, now());
+      deps.logger.warn("poison job failed", { jobId: id, engineRuns: row.engineRuns });
+      await announce(id);
+      return "poison";
+    }
     if (!deps.store.markRunning(id, now())) return "already-terminal";
     await announce(id);
 
@@ -53,12 +74,19 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
     }
 
     const params = JSON.parse(row.params) as JobParams;
-    const input = JSON.parse(row.input) as JobInput;
+    let promptIds: number[];
+    try {
+      promptIds = card.promptIds(JSON.parse(row.input) as JobInput);
+    } catch (error) {
+      deps.store.fail(id, "ENGINE_ERROR", `the prompt could not be rendered: ${(error as Error).message}`, now());
+      await announce(id);
+      return "failed";
+    }
     const outcome = await deps.inference.generate(
       {
         id,
         model: row.model,
-        promptIds: card.promptIds(input),
+        promptIds,
         maxTokens: params.maxTokens,
         sampling: {
           temperature: params.temperature,
@@ -70,9 +98,18 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
         stop: params.stop,
         ignoreEos: params.ignoreEos,
         priority: row.priority,
+        exclusive: row.engineRuns >= deps.maxJobRuns - 1,
       },
-      { onDelta: (text, tokens) => deps.onDelta?.(id, text, tokens) },
+      {
+        onStarted: () => deps.runs.countStart(id, now()),
+        onDelta: (text, tokens) => deps.onDelta?.(id, text, tokens),
+      },
     );
+    if (outcome.kind === "handed-back") return handBack(job, token, outcome.started);
+    if (outcome.kind === "crashed") {
+      deps.logger.warn("engine crashed with the job in flight; handing it back", { jobId: id, error: outcome.message });
+      return handBack(job, token, false);
+    }
 
     const written =
       outcome.kind === "finished"

@@ -1,14 +1,13 @@
 // Invariant 2: Redis may lose data. Rows that are queued/running in SQLite but unknown to BullMQ
-// are re-enqueued (idempotent: job id = row id); rows whose BullMQ job failed for good are failed.
+// are re-enqueued (idempotent: job id = row id), and so are rows whose BullMQ job ended without a
+// result: the queue's verdict never fails a row (invariant 7; poison jobs are caught by run counts).
 import type { JobStore } from "../../shared/db/job-store.ts";
 import type { JobQueue } from "../../shared/queue/job-queue.ts";
 import type { Logger } from "../../shared/logger.ts";
-import type { JobEventBus } from "../../shared/queue/job-event-bus.ts";
 
 export interface ReconcilerOptions {
   store: JobStore;
   queue: JobQueue;
-  events: JobEventBus;
   /** Only rows of these models (the ones this worker serves). */
   models: string[];
   logger: Logger;
@@ -22,27 +21,24 @@ export class Reconciler {
   constructor(private readonly options: ReconcilerOptions) {}
 
   /** One pass; returns how many rows were re-enqueued. */
-  async reconcile(nowMs = Date.now()): Promise<{ requeued: number; failed: number }> {
-    const { store, queue, events, logger } = this.options;
+  async reconcile(nowMs = Date.now()): Promise<{ requeued: number }> {
+    const { store, queue, logger } = this.options;
     const served = new Set(this.options.models);
     const rows = store
       .listActive(nowMs - (this.options.minAgeMs ?? 10_000), this.options.batchSize ?? 500)
       .filter((row) => served.has(row.model));
     let requeued = 0;
-    let failed = 0;
     for (const row of rows) {
       const state = await queue.stateOf(row.id, row.model);
-      if (state === "unknown") {
+      // failed/completed without a terminal row: BullMQ gave up (thrown errors) or acknowledged a
+      // run whose result was never written; the old entry must go first (add() ignores a known id).
+      if (state === "failed" || state === "completed") await queue.remove(row.id, row.model);
+      if (state === "unknown" || state === "failed" || state === "completed") {
         await queue.enqueue({ id: row.id, model: row.model, priority: row.priority });
         requeued++;
-      } else if (state === "failed" || state === "completed") {
-        // BullMQ gave up on it (or finished it without a result): the row must not hang forever.
-        if (store.fail(row.id, "ENGINE_ERROR", `the queue reports the job ${state} without a result`, nowMs)) failed++;
-        const fresh = store.get(row.id);
-        if (fresh) await events.publishChanged({ id: fresh.id, status: fresh.status, version: fresh.version }).catch(() => {});
       }
     }
-    if (requeued || failed) logger.warn("reconciled jobs", { requeued, failed });
-    return { requeued, failed };
+    if (requeued) logger.warn("reconciled jobs", { requeued });
+    return { requeued };
   }
 }

@@ -28,6 +28,11 @@ export interface GenerationRequest {
   ignoreEos: boolean;
   /** 0 (most urgent) .. 9; admission is by priority, then arrival order. */
   priority: number;
+  /**
+   * Run alone (no batch mates): set for a job that was in flight during earlier engine crashes, so
+   * that its next crash is attributable to it and innocent batch mates are not dragged along.
+   */
+  exclusive?: boolean;
 }
 
 export type ToThreadMessage =
@@ -51,7 +56,12 @@ export type FromThreadMessage =
       promptTokens: number;
       completionTokens: number;
     }
-  | { type: "failed"; id: string; code: "INVALID_TOKEN" | "CONTEXT_LENGTH_EXCEEDED" | "ENGINE_ERROR"; message: string }
+  /**
+   * ENGINE_CRASHED: a forward pass or the thread itself broke while the job was in flight; the job is
+   * not at fault by itself (it is handed back and retried until it proves to be a poison job).
+   * The other codes are the request's own, final failures.
+   */
+  | { type: "failed"; id: string; code: "INVALID_TOKEN" | "CONTEXT_LENGTH_EXCEEDED" | "ENGINE_ERROR" | "ENGINE_CRASHED"; message: string }
   /**
    * Engine load, at most every 500 ms while busy. `running` = admitted (decoding or prefilling);
    * `kvTokens` = KV slots allocated, padding included; `kvBytes` = their key+value bytes.
