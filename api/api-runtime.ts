@@ -17,9 +17,19 @@ export interface ApiHandle {
 export async function startApi(config: GenqConfig, logger: Logger): Promise<ApiHandle> {
   const nodeDeps = await createNodeDeps(config, logger);
   const app = createApp(nodeDeps.deps);
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => {
+        s.off("error", reject);
+        resolve(s);
+      });
+      s.once("error", reject);
+    });
+  } catch (error) {
+    await nodeDeps.close();
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;

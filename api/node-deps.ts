@@ -1,13 +1,15 @@
 // Builds the API's deps on Node: SQLite file, Redis (queue producer + event bus), model cards.
 // Shared by the Node entry and the tests, which call the same app in-process.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { GenqConfig } from "../shared/config.ts";
 import { openDatabase } from "../shared/db/client.ts";
 import { ApiKeyStore } from "../shared/db/api-key-store.ts";
 import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
 import { JobStore } from "../shared/db/job-store.ts";
+import { probeWritable } from "../shared/db/write-probe.ts";
 import type { Logger } from "../shared/logger.ts";
-import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
+import { loadModelCards } from "../shared/models/load-model-cards.ts";
+import { connectRedis } from "../shared/queue/redis-connect.ts";
 import { JobEventBus } from "../shared/queue/job-event-bus.ts";
 import { JobQueue } from "../shared/queue/job-queue.ts";
 import type { AppDeps } from "./app-deps.ts";
@@ -21,13 +23,14 @@ export interface NodeDeps {
 }
 
 export async function createNodeDeps(config: GenqConfig, logger: Logger): Promise<NodeDeps> {
-  if (!config.redisUrl) throw new Error("REDIS_URL is required to start the API");
+  const models = loadModelCards(config.models);
   const db = openDatabase(config.databasePath);
   const keys = new ApiKeyStore(db);
   let policy: ReturnType<typeof resolveAuthPolicy>;
   try {
     // Refuses an open API on a non-loopback address before anything listens.
     policy = resolveAuthPolicy(config, keys.count());
+    probeWritable(db);
   } catch (error) {
     db.$client.close();
     throw error;
@@ -35,19 +38,16 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   if (policy.notice) logger.warn(policy.notice);
   // Fail fast per request when Redis is down (rows are durable; the reconciler enqueues later),
   // but wait for the first connection so startup does not race it.
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  connection.on("error", (error) => logger.debug("redis connection error", { error }));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Redis at ${config.redisUrl} did not answer within 10 s`)), 10_000);
-    connection.once("ready", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  let connection: Redis;
+  try {
+    connection = await connectRedis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }, logger);
+  } catch (error) {
+    db.$client.close();
+    throw error;
+  }
   const events = new JobEventBus({ connection, prefix: config.queuePrefix });
   await events.start();
   const queue = new JobQueue({ connection, prefix: config.queuePrefix });
-  const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path)]));
   const delivery = createNodeDeliveryDeps({ config, db, connection, events, logger });
   const deps: AppDeps = {
     store: new JobStore(db),

@@ -6,51 +6,71 @@ import { startApi } from "../api/api-runtime.ts";
 import { checkAuthBeforeStart } from "../api/auth/auth-policy.ts";
 import { loadConfig } from "../shared/config.ts";
 import { createLogger } from "../shared/logger.ts";
+import { runStartup } from "../shared/startup/startup-failure.ts";
 import { startWorker } from "../worker/worker-runtime.ts";
 import { ensureLocalRedis, type LocalRedis } from "./local-redis.ts";
 import { buildModelFolder } from "./model-builder/write-model-folder.ts";
 
-const config = loadConfig();
-const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid });
-// Refuse an API open to the network before building a model or starting anything (startApi
-// checks again and logs whether requests may go without a key).
-checkAuthBeforeStart(config);
+const { config, logger, redis, worker, api } = await runStartup("start", async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid });
+  // Refuse an API open to the network before building a model or starting anything (startApi
+  // checks again and logs whether requests may go without a key).
+  checkAuthBeforeStart(config);
 
+  const defaultModel = config.models[0];
+  if (!config.modelsConfigured && !existsSync(join(defaultModel.path, "config.json"))) {
+    logger.info("building the default tiny model (random weights: its text is nonsense)", { path: defaultModel.path });
+    await buildModelFolder({ preset: "tiny", outDir: defaultModel.path });
+  }
+
+  let redis: LocalRedis | undefined;
+  if (!config.redisUrl) {
+    redis = await ensureLocalRedis(config.dataDir);
+    config.redisUrl = redis.url;
+  }
+  try {
+    // The API first: a port in use fails before the worker loads its models.
+    const api = await startApi(config, logger);
+    const worker = await startWorker(config, logger).catch(async (error: unknown) => {
+      await api.close();
+      throw error;
+    });
+    return { config, logger, redis, worker, api };
+  } catch (error) {
+    await redis?.stop();
+    throw error;
+  }
+});
 const defaultModel = config.models[0];
-if (!config.modelsConfigured && !existsSync(join(defaultModel.path, "config.json"))) {
-  logger.info("building the default tiny model (random weights: its text is nonsense)", { path: defaultModel.path });
-  await buildModelFolder({ preset: "tiny", outDir: defaultModel.path });
-}
-
-let redis: LocalRedis | undefined;
-if (!config.redisUrl) {
-  redis = await ensureLocalRedis(config.dataDir);
-  config.redisUrl = redis.url;
-}
-
-const worker = await startWorker(config, logger);
-const api = await startApi(config, logger);
 process.stdout.write(
   `genq ready at ${api.url} (model "${defaultModel.name}", redis ${config.redisUrl}${redis?.launched ? ` started under ${config.dataDir}/redis` : ""})\n` +
     `  try: curl -s -X POST ${api.url}/v1/jobs -H 'content-type: application/json' -d '{"prompt":"Hello","max_tokens":16}'\n`,
 );
 
 let stopping = false;
+const stop = (exitCode: number) => {
+  if (stopping) return;
+  stopping = true;
+  (async () => {
+    await api.close();
+    await worker.close();
+    await redis?.stop();
+  })().then(
+    () => process.exit(exitCode),
+    (error) => {
+      logger.error("shutdown failed", { error });
+      process.exit(1);
+    },
+  );
+};
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
     process.stdout.write("\nstopping genq…\n");
-    (async () => {
-      await api.close();
-      await worker.close();
-      await redis?.stop();
-    })().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error("shutdown failed", { error });
-        process.exit(1);
-      },
-    );
+    stop(0);
   });
 }
+void worker.fatal.then((reason) => {
+  logger.error(`${reason}; handing jobs back and exiting`);
+  stop(1);
+});

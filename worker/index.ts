@@ -1,11 +1,14 @@
 // Worker process entry (`npm run worker`): reads config once, starts the worker, stops on signals.
 import { loadConfig } from "../shared/config.ts";
 import { createLogger } from "../shared/logger.ts";
+import { runStartup } from "../shared/startup/startup-failure.ts";
 import { startWorker } from "./worker-runtime.ts";
 
-const config = loadConfig();
-const logger = createLogger(config.logLevel, { process: "worker", pid: process.pid });
-const handle = await startWorker(config, logger);
+const { handle, logger } = await runStartup("worker", async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { process: "worker", pid: process.pid });
+  return { handle: await startWorker(config, logger), logger };
+});
 
 let stopping = false;
 const stop = (exitCode: number) => {

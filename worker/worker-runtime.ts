@@ -1,13 +1,15 @@
 // Starts a complete worker: SQLite, Redis, the inference thread, one BullMQ Worker per model,
 // cancel signals and the reconciler; `close()` shuts it down without losing jobs.
-import { Redis } from "ioredis";
 import type { Worker } from "bullmq";
 import type { GenqConfig } from "../shared/config.ts";
 import { openDatabase } from "../shared/db/client.ts";
 import { JobStore } from "../shared/db/job-store.ts";
 import { JobRuns } from "../shared/db/job-runs.ts";
 import type { Logger } from "../shared/logger.ts";
-import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
+import { loadModelCards } from "../shared/models/load-model-cards.ts";
+import { connectRedis } from "../shared/queue/redis-connect.ts";
+import { probeWritable } from "../shared/db/write-probe.ts";
+import { StartupError } from "../shared/startup/startup-failure.ts";
 import { JobEventBus } from "../shared/queue/job-event-bus.ts";
 import { JobQueue } from "../shared/queue/job-queue.ts";
 import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
@@ -31,11 +33,11 @@ export interface WorkerHandle {
 const RECONCILE_EVERY_MS = 15_000;
 
 export async function startWorker(config: GenqConfig, logger: Logger): Promise<WorkerHandle> {
-  if (!config.redisUrl) throw new Error("REDIS_URL is required to start a worker");
+  const models = loadModelCards(config.models);
   const db = openDatabase(config.databasePath);
+  probeWritable(db);
   const store = new JobStore(db);
-  const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path)]));
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const connection = await connectRedis(config.redisUrl, { maxRetriesPerRequest: null }, logger);
   const events = new JobEventBus({ connection, prefix: config.queuePrefix });
   await events.start();
   const queue = new JobQueue({ connection, prefix: config.queuePrefix });
@@ -47,6 +49,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     maxBatch: config.maxBatch,
     maxKvTokens: config.maxKvTokens,
     prefillChunkTokens: config.prefillChunkTokens,
+  }).catch((error: Error) => {
+    throw new StartupError(`the models could not be loaded (${error.message})`, "check GENQ_MODELS, GENQ_DTYPE and GENQ_DEVICE");
   });
   const inference = new InferenceJobs(client);
   const fatal = new Promise<string>((resolve) => client.onCrash(resolve));

@@ -2,6 +2,7 @@
 // then hands the rest back to the queue at once (rows `queued`, BullMQ `waiting`), so another
 // worker resumes them without waiting for a lock to expire (the lock here is 10 minutes).
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { JobQueue } from "../../shared/queue/job-queue.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { isTerminalJob, startTestApi, type TestApi } from "../harness/test-api.ts";
 import { spawnWorkerProcess, type WorkerProcess } from "../harness/worker-process.ts";
@@ -45,11 +46,12 @@ it("SIGTERM hands running jobs back within the grace period and a second worker 
   expect(exitMs).toBeLessThan(GRACE_MS + 10_000);
 
   // Handed back at once: queued rows (the shutdown run does not count), waiting BullMQ jobs.
-  const queue = api.nodeDeps.deps.queue;
+  const queue = new JobQueue({ connection: api.nodeDeps.connection, prefix: env.config.queuePrefix });
   for (const id of ids) {
     expect(store.get(id)).toMatchObject({ status: "queued", engineRuns: 0 });
     expect(["waiting", "prioritized"]).toContain(await queue.stateOf(id, "tiny"));
   }
+  await queue.close();
 
   const second = spawnWorkerProcess(env.env);
   workers.push(second);
