@@ -55,8 +55,17 @@ export interface ApiLimits {
   maxPromptChars: number;
 }
 
+/** What /readyz checks beyond Redis answering (see README: readiness). */
+export interface ReadinessPort {
+  /** Throws when the store cannot take writes (read-only file, full disk, lost connection). */
+  checkStoreWritable(): void | Promise<void>;
+  /** Live workers per served model (heartbeats). */
+  workersPerModel(): Promise<Record<string, number>>;
+}
+
 export interface AppDeps {
   store: JobStore;
+  readiness: ReadinessPort;
   queue: QueuePort;
   events: EventsPort;
   /** Registered models by name; `defaultModel` names the first. */

@@ -10,6 +10,7 @@ import { probeWritable } from "../shared/db/write-probe.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCards } from "../shared/models/load-model-cards.ts";
 import { connectRedis } from "../shared/queue/redis-connect.ts";
+import { WorkerPresence } from "../shared/queue/worker-presence.ts";
 import { JobEventBus } from "../shared/queue/job-event-bus.ts";
 import { JobQueue } from "../shared/queue/job-queue.ts";
 import type { AppDeps } from "./app-deps.ts";
@@ -49,8 +50,13 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   await events.start();
   const queue = new JobQueue({ connection, prefix: config.queuePrefix });
   const delivery = createNodeDeliveryDeps({ config, db, connection, events, logger });
+  const presence = new WorkerPresence(connection, config.queuePrefix, config.reliability.heartbeatMs);
   const deps: AppDeps = {
     store: new JobStore(db),
+    readiness: {
+      checkStoreWritable: () => probeWritable(db),
+      workersPerModel: () => presence.count([...models.keys()]),
+    },
     queue,
     events,
     models,

@@ -10,6 +10,9 @@ import { loadModelCards } from "../shared/models/load-model-cards.ts";
 import { connectRedis } from "../shared/queue/redis-connect.ts";
 import { probeWritable } from "../shared/db/write-probe.ts";
 import { StartupError } from "../shared/startup/startup-failure.ts";
+import { WorkerPresence } from "../shared/queue/worker-presence.ts";
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
 import { JobEventBus } from "../shared/queue/job-event-bus.ts";
 import { JobQueue } from "../shared/queue/job-queue.ts";
 import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
@@ -86,6 +89,14 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   void reconcile();
   const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
   timer.unref();
+  // Readiness: the API counts live workers per model from these heartbeats.
+  const presence = new WorkerPresence(connection, config.queuePrefix, config.reliability.heartbeatMs);
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const served = config.models.map((m) => m.name);
+  const beat = () => presence.beat(served, workerId).catch((error) => logger.debug("heartbeat failed", { error }));
+  await beat();
+  const heartbeat = setInterval(beat, config.reliability.heartbeatMs);
+  heartbeat.unref();
   logger.info("worker ready", { models: config.models.map((m) => m.name), device: config.device, maxBatch: config.maxBatch });
 
   return {
@@ -93,6 +104,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     fatal,
     async close() {
       clearInterval(timer);
+      clearInterval(heartbeat);
+      await presence.leave(served, workerId).catch(() => {});
       // BullMQ stops fetching and resolves once every processor returned; each handed-back job's
       // processor moves it to wait itself (another worker starts it now, not after the lock expires).
       const stopped = Promise.all(workers.map((w) => w.close()));

@@ -1,5 +1,5 @@
-// Liveness (/healthz: the process answers), readiness (/readyz: SQLite and Redis answer) and
-// Prometheus metrics (/metrics).
+// Liveness (/healthz: the process answers), readiness (/readyz: the store takes writes, Redis
+// answers, and every model has a live worker) and Prometheus metrics (/metrics).
 import { Hono } from "hono";
 import type { AppDeps } from "../../app-deps.ts";
 import type { AppEnv } from "../../app-env.ts";
@@ -9,20 +9,24 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
     .get("/healthz", (c) => c.json({ status: "ok" }))
     .get("/readyz", async (c) => {
       const checks: Record<string, string> = {};
+      let workers: Record<string, number> | undefined;
       try {
-        deps.store.countByStatus();
+        await deps.readiness.checkStoreWritable();
         checks.database = "ok";
       } catch (error) {
-        checks.database = (error as Error).message;
+        checks.database = `not writable: ${(error as Error).message}`;
       }
       try {
         await deps.queue.ping?.();
         checks.redis = "ok";
+        workers = await deps.readiness.workersPerModel();
+        const unserved = Object.entries(workers).filter(([, n]) => n === 0).map(([model]) => model);
+        checks.workers = unserved.length === 0 ? "ok" : `no live worker serves ${unserved.map((m) => `"${m}"`).join(", ")}`;
       } catch (error) {
         checks.redis = (error as Error).message;
       }
       const ready = Object.values(checks).every((v) => v === "ok");
-      return c.json({ status: ready ? "ready" : "not ready", checks }, ready ? 200 : 503);
+      return c.json({ status: ready ? "ready" : "not ready", checks, workers }, ready ? 200 : 503);
     })
     .get("/metrics", async (c) => {
       const lines: string[] = [];
