@@ -11,6 +11,8 @@ import { connectRedis } from "../shared/queue/redis-connect.ts";
 import { probeWritable } from "../shared/db/write-probe.ts";
 import { StartupError } from "../shared/startup/startup-failure.ts";
 import { WorkerPresence } from "../shared/queue/worker-presence.ts";
+import { JobRetention } from "../shared/db/job-retention.ts";
+import { RetentionSweep } from "./retention-sweep.ts";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { JobEventBus } from "../shared/queue/job-event-bus.ts";
@@ -97,6 +99,15 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   await beat();
   const heartbeat = setInterval(beat, config.reliability.heartbeatMs);
   heartbeat.unref();
+  const retention = new RetentionSweep({
+    retention: new JobRetention(db),
+    connection,
+    prefix: config.queuePrefix,
+    retentionMs: config.reliability.jobRetentionMs,
+    logger,
+  });
+  const sweeper = setInterval(() => void retention.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs);
+  sweeper.unref();
   logger.info("worker ready", { models: config.models.map((m) => m.name), device: config.device, maxBatch: config.maxBatch });
 
   return {
@@ -105,6 +116,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     async close() {
       clearInterval(timer);
       clearInterval(heartbeat);
+      clearInterval(sweeper);
       await presence.leave(served, workerId).catch(() => {});
       // BullMQ stops fetching and resolves once every processor returned; each handed-back job's
       // processor moves it to wait itself (another worker starts it now, not after the lock expires).

@@ -155,6 +155,7 @@ export class JobStore {
       .all();
   }
 
+  /** Every row by status: a full count, for tests and tools, never per request. */
   countByStatus(): Record<string, number> {
     const rows = this.db
       .select({ status: jobs.status, count: sql<number>`count(*)` })
@@ -162,6 +163,17 @@ export class JobStore {
       .groupBy(jobs.status)
       .all();
     return Object.fromEntries(rows.map((r) => [r.status, r.count]));
+  }
+
+  /** Queued and running jobs: a range of jobs_status_idx, so a scrape never counts the whole table. */
+  countActiveByStatus(): Record<string, number> {
+    const rows = this.db
+      .select({ status: jobs.status, count: sql<number>`count(*)` })
+      .from(jobs)
+      .where(inArray(jobs.status, ACTIVE))
+      .groupBy(jobs.status)
+      .all();
+    return { queued: 0, running: 0, ...Object.fromEntries(rows.map((r) => [r.status, r.count])) };
   }
 
   private finish(id: string, nowMs: number, values: Partial<JobRow>): boolean {

@@ -51,6 +51,6 @@ it("is not ready when the database file cannot be written", async () => {
   const app = createApp({ ...deps, readiness: { ...deps.readiness, checkStoreWritable: () => probeWritable(db) } });
   const res = await app.request("/readyz");
   expect(res.status).toBe(503);
-  expect((await res.json()).checks.database).toMatch(/^not writable: .*readonly/);
+  expect(((await res.json()) as { checks: { database: string } }).checks.database).toMatch(/^not writable: .*readonly/);
   readOnly.close();
 });

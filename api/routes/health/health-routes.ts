@@ -30,8 +30,8 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
     })
     .get("/metrics", async (c) => {
       const lines: string[] = [];
-      lines.push("# HELP genq_jobs Jobs in SQLite by status.", "# TYPE genq_jobs gauge");
-      for (const [status, count] of Object.entries(deps.store.countByStatus())) {
+      lines.push("# HELP genq_jobs Active (queued, running) jobs in the store by status.", "# TYPE genq_jobs gauge");
+      for (const [status, count] of Object.entries(deps.store.countActiveByStatus())) {
         lines.push(`genq_jobs{status="${status}"} ${count}`);
       }
       const counts = await deps.queue.counts?.().catch(() => undefined);
