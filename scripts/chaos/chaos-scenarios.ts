@@ -30,6 +30,13 @@ async function withStack<T>(env: Record<string, string>, run: (stack: ChaosStack
   }
 }
 
+/** Starts the API and `workers` workers; returns a client for the API. */
+async function serve(stack: ChaosStack, workers: number): Promise<ChaosClient> {
+  await stack.startApi();
+  await Promise.all(Array.from({ length: workers }, (_, i) => stack.startWorker(i)));
+  return new ChaosClient(stack.apiUrl);
+}
+
 async function finish(name: string, client: ChaosClient, lastFaultAt: number, notes: string[] = []): Promise<ScenarioResult> {
   const drained = await client.waitDrained(Date.now() + DRAIN_DEADLINE_MS);
   const recoverMs = drained ? Date.now() - lastFaultAt : null;
@@ -39,9 +46,7 @@ async function finish(name: string, client: ChaosClient, lastFaultAt: number, no
 /** (a) Two workers, one of them SIGKILLed (and restarted) every ~3 s while jobs flow. */
 export function workerKillLoop(size: ScenarioSize): Promise<ScenarioResult> {
   return withStack({ GENQ_MAX_BATCH: "16" }, async (stack) => {
-    await stack.startApi();
-    await Promise.all([stack.startWorker(0), stack.startWorker(1)]);
-    const client = new ChaosClient(stack.apiUrl);
+    const client = await serve(stack, 2);
     const submitted = client.submit({ count: size.jobs, keyPrefix: "a", maxTokens: 48 });
     let lastFaultAt = Date.now();
     for (let kill = 0; kill < size.kills; kill++) {
@@ -59,9 +64,7 @@ export function workerKillLoop(size: ScenarioSize): Promise<ScenarioResult> {
 /** (b) Redis SIGKILLed mid-run and replaced by an empty one on the same port. */
 export function redisReplaced(size: ScenarioSize): Promise<ScenarioResult> {
   return withStack({ GENQ_MAX_BATCH: "16" }, async (stack) => {
-    await stack.startApi();
-    await Promise.all([stack.startWorker(0), stack.startWorker(1)]);
-    const client = new ChaosClient(stack.apiUrl);
+    const client = await serve(stack, 2);
     const submitted = client.submit({ count: size.jobs, keyPrefix: "b", maxTokens: 48 });
     while (client.accepted.size < size.jobs / 2) await sleep(50);
     await stack.replaceRedis();
@@ -74,9 +77,7 @@ export function redisReplaced(size: ScenarioSize): Promise<ScenarioResult> {
 /** (c) The API SIGKILLed twice while the client submits with Idempotency-Keys and retries. */
 export function apiKilledTwice(size: ScenarioSize): Promise<ScenarioResult> {
   return withStack({ GENQ_MAX_BATCH: "16" }, async (stack) => {
-    await stack.startApi();
-    await stack.startWorker(0);
-    const client = new ChaosClient(stack.apiUrl);
+    const client = await serve(stack, 1);
     const submitted = client.submit({ count: size.jobs, keyPrefix: "c", maxTokens: 16 });
     let lastFaultAt = Date.now();
     for (const fraction of [1 / 3, 2 / 3]) {
@@ -116,9 +117,7 @@ export function flakyWebhooks(size: ScenarioSize): Promise<ScenarioResult> {
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
     try {
-      await stack.startApi();
-      await Promise.all([stack.startWorker(0), stack.startWorker(1)]);
-      const client = new ChaosClient(stack.apiUrl);
+      const client = await serve(stack, 2);
       const submitted = client.submit({ count: size.jobs, keyPrefix: "d", maxTokens: 16, webhookUrl: url });
       while (client.accepted.size < size.jobs / 2) await sleep(50);
       await stack.killWorker(0);
@@ -144,9 +143,7 @@ export function flakyWebhooks(size: ScenarioSize): Promise<ScenarioResult> {
 /** (e) A long soak: RSS of every process and of Redis sampled over time. */
 export function soak(size: ScenarioSize): Promise<ScenarioResult> {
   return withStack({ GENQ_MAX_BATCH: "32" }, async (stack) => {
-    await stack.startApi();
-    await Promise.all([stack.startWorker(0), stack.startWorker(1)]);
-    const client = new ChaosClient(stack.apiUrl);
+    const client = await serve(stack, 2);
     const samples: Array<{ jobs: number; rss: Record<string, number> }> = [];
     const startedAt = Date.now();
     let sampling = true;

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { isTerminalJob, startTestApi, type TestApi } from "../harness/test-api.ts";
+import { eventually } from "../harness/webhook-receiver.ts";
 import { spawnWorkerProcess, type WorkerProcess } from "../harness/worker-process.ts";
 
 const JOBS = 8;
@@ -37,7 +38,7 @@ it("jobs held by workers SIGKILLed more often than the stall limit all succeed",
     workers.push(worker);
     await worker.ready;
     // Kill only once this worker holds every job (all rows running again after the last stall).
-    await until(() => ids.every((id) => store.get(id)!.status === "running" && store.get(id)!.attempts >= kill));
+    await eventually(() => ids.every((id) => store.get(id)!.status === "running" && store.get(id)!.attempts >= kill), 60_000);
     await worker.kill("SIGKILL");
   }
   const last = spawnWorkerProcess(env.env);
@@ -53,11 +54,3 @@ it("jobs held by workers SIGKILLed more often than the stall limit all succeed",
     expect(row.engineRuns).toBeLessThanOrEqual(KILLS + 1);
   }
 }, 180_000);
-
-async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

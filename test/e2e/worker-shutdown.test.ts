@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { JobQueue } from "../../shared/queue/job-queue.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { isTerminalJob, startTestApi, type TestApi } from "../harness/test-api.ts";
+import { eventually } from "../harness/webhook-receiver.ts";
 import { spawnWorkerProcess, type WorkerProcess } from "../harness/worker-process.ts";
 
 const JOBS = 16;
@@ -36,7 +37,7 @@ it("SIGTERM hands running jobs back within the grace period and a second worker 
   await first.ready;
   const store = api.nodeDeps.deps.store;
   // Every job started by the engine (a run is counted when it starts).
-  await until(() => ids.every((id) => store.get(id)!.engineRuns === 1));
+  await eventually(() => ids.every((id) => store.get(id)!.engineRuns === 1), 60_000);
 
   const sentAt = Date.now();
   await first.kill("SIGTERM");
@@ -61,11 +62,3 @@ it("SIGTERM hands running jobs back within the grace period and a second worker 
   expect(jobs.every((j) => j.usage.completion_tokens === 600)).toBe(true);
   for (const id of ids) expect(store.get(id)!.engineRuns).toBe(1);
 }, 180_000);
-
-async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

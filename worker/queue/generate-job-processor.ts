@@ -101,7 +101,14 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
         exclusive: row.engineRuns >= deps.maxJobRuns - 1,
       },
       {
-        onStarted: () => deps.runs.countStart(id, now()),
+        onStarted: () => {
+          try {
+            deps.runs.countStart(id, now());
+          } catch (error) {
+            // Runs in the thread's message handler: a throw here would take the process down.
+            deps.logger.warn("could not count an engine run", { jobId: id, error });
+          }
+        },
         onDelta: (text, tokens) => deps.onDelta?.(id, text, tokens),
       },
     );
