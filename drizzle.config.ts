@@ -1,8 +1,8 @@
-// drizzle-kit: generates SQL migrations into migrations/ from shared/db/schema (never edit an applied one).
+// drizzle-kit: generates SQL migrations into migrations/ from shared/store/schema (never edit an applied one).
 import { defineConfig } from "drizzle-kit";
 
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./shared/db/schema/index.ts",
+  schema: "./shared/store/schema/index.ts",
   out: "./migrations",
 });

@@ -1,35 +1,21 @@
-// Everything the runtime-neutral app needs, injected by the entry (node.ts, tests, or a Workers
-// adapter): storage, queue, notifications, model cards, limits and a clock.
-import type { ApiKeyStore } from "../shared/db/api-key-store.ts";
-import type { DeliveryPorts } from "./delivery-ports.ts";
-import type { JobStore } from "../shared/db/job-store.ts";
+// Everything the runtime-neutral app needs, as one required object built in one place per
+// runtime (api/node-api.ts for Node): the store port, the job lifecycle, Redis-backed queue,
+// events and streams, model cards, limits and a clock. Also the Hono env every route shares.
+import type { GenqConfig, TenantLimits } from "../shared/config.ts";
+import type { JobEventBus } from "../shared/events/job-event-bus.ts";
+import type { JobLifecycle } from "../shared/job-lifecycle.ts";
+import type { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
 import type { Logger } from "../shared/logger.ts";
+import type { ThroughputMeter } from "../shared/metrics/throughput-meter.ts";
 import type { ModelCard } from "../shared/models/model-card.ts";
-import type { EnqueueRequest } from "../shared/queue/job-queue.ts";
-import type { JobChangedEvent } from "../shared/jobs.ts";
+import type { JobQueue } from "../shared/queue/job-queue.ts";
+import type { QueuePosition } from "../shared/queue/queue-position.ts";
+import type { Store } from "../shared/store/store.ts";
+import type { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
+import type { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
+import type { WebhookDispatcher } from "../shared/webhooks/webhook-dispatcher.ts";
 
-export interface QueuePort {
-  enqueue(request: EnqueueRequest): Promise<void>;
-  remove(id: string, model: string): Promise<boolean>;
-  /** Waiting-job counts per model, for /metrics and readiness. */
-  counts?(): Promise<Record<string, Record<string, number>>>;
-  ping?(): Promise<void>;
-}
-
-export interface EventsPort {
-  waitForChange(id: string, timeoutMs: number): { changed: Promise<boolean>; dispose: () => void };
-  publishChanged(event: JobChangedEvent): Promise<void>;
-  publishCancel(id: string): Promise<void>;
-  readonly waiterCount: number;
-}
-
-export interface RateLimitPort {
-  /** Takes one submit token for the tenant; refused with the wait until the next one. */
-  take(tenantId: string): Promise<{ allowed: boolean; retryAfterMs: number }>;
-}
-
-export interface AuthDeps {
-  keys: ApiKeyStore;
+export interface AuthSettings {
   /**
    * When a request may come without a key: "always" (GENQ_AUTH=off), "until-first-key" (the
    * loopback quick start: open until any key has been issued), "never". Decided at startup by
@@ -40,53 +26,63 @@ export interface AuthDeps {
   adminKey?: string;
 }
 
-export interface ApiLimits {
+/** Per-tenant limits from config (0 = off) plus the HTTP limits every request gets. */
+export interface ApiLimits extends TenantLimits {
   /** Largest accepted request body. */
   maxBodyBytes: number;
   /** Deepest accepted JSON nesting. */
   maxJsonDepth: number;
   /** Longest `?wait=` for long-polls, seconds. */
   maxWaitSeconds: number;
-  /** Queued-or-running jobs per tenant; 0 = no cap. */
-  maxActiveJobsPerTenant: number;
-  /** Largest accepted `max_tokens` (the model's context also applies). */
-  maxTokens: number;
-  /** Longest prompt (or sum of message contents), characters. */
-  maxPromptChars: number;
+  /** Comment lines on idle SSE streams, ms. */
+  sseKeepAliveMs: number;
 }
 
-/** What /readyz checks beyond Redis answering (see README: readiness). */
+export function apiLimits(config: GenqConfig): ApiLimits {
+  return { ...config.tenantLimits, maxBodyBytes: 1_048_576, maxJsonDepth: 32, maxWaitSeconds: 60, sseKeepAliveMs: config.delivery.sseKeepAliveMs };
+}
+
+/** What /readyz checks beyond the store taking writes and Redis answering (see README). */
 export interface ReadinessPort {
-  /** Throws when the store cannot take writes (read-only file, full disk, lost connection). */
-  checkStoreWritable(): void | Promise<void>;
   /** Live workers per served model (heartbeats). */
   workersPerModel(): Promise<Record<string, number>>;
 }
 
 export interface AppDeps {
-  store: JobStore;
+  store: Store;
+  /** Live workers per model, for /readyz. */
   readiness: ReadinessPort;
-  queue: QueuePort;
-  events: EventsPort;
+  /** Every job-row change the API makes (cancel) goes through it. */
+  lifecycle: JobLifecycle;
+  queue: JobQueue;
+  /** Row-change wake-ups (long-polls) and cancel signals. */
+  events: JobEventBus;
+  /** SSE: one blocking reader of job streams per process. */
+  streams: JobStreamReader;
+  /** Redelivery of a job's webhooks. */
+  webhooks: WebhookDispatcher;
+  /** SSRF rules for webhook URLs at submit. */
+  webhookPolicy: WebhookAddressPolicy;
+  queuePositions: QueuePosition;
+  /** Jobs finished per second lately, for Retry-After. */
+  throughput: ThroughputMeter;
+  /** Per-tenant submit rate (a rate of 0 turns it off). */
+  rateLimiter: RedisTokenBucket;
   /** Registered models by name; `defaultModel` names the first. */
   models: Map<string, ModelCard>;
   defaultModel: string;
   logger: Logger;
-  auth: AuthDeps;
-  /** Per-tenant submit rate; absent = unlimited. */
-  rateLimiter?: RateLimitPort;
-  /** Webhooks, SSE streams, queue position; absent = those features are off. */
-  delivery?: DeliveryPorts;
-  limits?: Partial<ApiLimits>;
-  now?: () => number;
+  auth: AuthSettings;
+  limits: ApiLimits;
+  now: () => number;
 }
 
-// The per-tenant numbers match shared/config.ts's defaults; entries pass the configured ones.
-export const DEFAULT_LIMITS: ApiLimits = {
-  maxBodyBytes: 1_048_576,
-  maxJsonDepth: 32,
-  maxWaitSeconds: 60,
-  maxActiveJobsPerTenant: 10_000,
-  maxTokens: 8_192,
-  maxPromptChars: 100_000,
-};
+/** Hono environment shared by every route: per-request variables set by middleware. */
+export interface AppEnv {
+  Variables: {
+    /** Owner of the request's jobs; "" when the service runs without API keys. */
+    tenantId: string;
+    /** Key id when authenticated with an API key. */
+    apiKeyId: string | null;
+  };
+}

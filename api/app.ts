@@ -2,8 +2,7 @@
 // Workers adapter) build the deps; nothing here touches process.env, sockets or the filesystem.
 import { Hono } from "hono";
 import { except } from "hono/combine";
-import { DEFAULT_LIMITS, type AppDeps } from "./app-deps.ts";
-import type { AppEnv } from "./app-env.ts";
+import type { AppDeps, AppEnv } from "./app-deps.ts";
 import { GenqError } from "../shared/errors.ts";
 import { createErrorHandler, problemResponse } from "./middleware/problem-response.ts";
 import { adminGuard } from "./middleware/admin-guard.ts";
@@ -15,7 +14,6 @@ import { compressLarge } from "./middleware/compress-large.ts";
 import { webhooksRoutes } from "./routes/webhooks/webhooks-routes.ts";
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
-  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const app = new Hono<AppEnv>();
   app.onError(createErrorHandler(deps.logger));
   app.notFound((c) => problemResponse(c, new GenqError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`)));
@@ -23,10 +21,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Admin routes take GENQ_ADMIN_KEY instead of an API key; everything else under /v1 needs a
   // key (unless the startup policy allows open access), so new routes are authenticated by default.
   app.use("/v1/admin/*", adminGuard(deps.auth.adminKey));
-  app.use("/v1/*", except("/v1/admin/*", authenticate(deps.auth, deps.logger)));
-  app.route("/v1/admin/keys", adminKeysRoutes(deps, limits));
+  app.use("/v1/*", except("/v1/admin/*", authenticate(deps)));
+  app.route("/v1/admin/keys", adminKeysRoutes(deps));
   app.use("/v1/jobs/*", compressLarge());
-  app.route("/v1/jobs", jobsRoutes(deps, limits));
+  app.route("/v1/jobs", jobsRoutes(deps));
   app.route("/v1/webhooks", webhooksRoutes(deps));
   return app;
 }

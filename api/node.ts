@@ -2,7 +2,7 @@
 import { loadConfig } from "../shared/config.ts";
 import { createLogger } from "../shared/logger.ts";
 import { runStartup } from "../shared/startup/startup-failure.ts";
-import { startApi } from "./api-runtime.ts";
+import { startApi } from "./node-api.ts";
 
 const { api, logger } = await runStartup("api", async () => {
   const config = loadConfig();

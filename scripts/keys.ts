@@ -1,9 +1,9 @@
 // `npm run keys -- create <name> [--tenant <tenant>] | list | revoke <id>`: manages API keys in
-// the SQLite database of GENQ_DATA_DIR. `create` prints the key alone on stdout (shown once).
+// the configured store (the SQLite database of GENQ_DATA_DIR). `create` prints the key alone on stdout (shown once).
 import { loadConfig } from "../shared/config.ts";
-import { openDatabase } from "../shared/db/client.ts";
-import { ApiKeyStore, KEY_ID_PATTERN, TENANT_PATTERN } from "../shared/db/api-key-store.ts";
-import type { ApiKeyRow } from "../shared/db/schema/api-keys.ts";
+import { issueApiKey, KEY_ID_PATTERN, TENANT_PATTERN } from "../shared/auth/api-keys.ts";
+import { openStore } from "../shared/store/open-store.ts";
+import type { ApiKeyRow } from "../shared/store/schema/api-keys.ts";
 
 const USAGE = "usage: npm run keys -- create <name> [--tenant <tenant>] | list | revoke <key id>";
 
@@ -23,8 +23,8 @@ function table(rows: ApiKeyRow[]): string {
 
 const [command, ...args] = process.argv.slice(2);
 const config = loadConfig();
-const db = openDatabase(config.databasePath);
-const keys = new ApiKeyStore(db);
+const store = openStore(config);
+const keys = store.apiKeys;
 try {
   if (command === "create") {
     const tenantAt = args.indexOf("--tenant");
@@ -32,20 +32,20 @@ try {
     const name = args.filter((_, i) => tenantAt < 0 || (i !== tenantAt && i !== tenantAt + 1)).join(" ").trim();
     if (!name || name.length > 64 || /[\p{Cc}\p{Cf}]/u.test(name)) fail("give the key a printable name of 1-64 characters");
     if (tenantAt >= 0 && (!tenant || !TENANT_PATTERN.test(tenant))) fail("--tenant must be 1-64 letters, digits, . _ : -");
-    const { row, key } = keys.create({ name, tenantId: tenant });
+    const { row, key } = await issueApiKey(keys, { name, tenantId: tenant });
     process.stderr.write(`created ${row.id} ("${row.name}", tenant ${row.tenantId}); the key is shown only now:\n`);
     process.stdout.write(`${key}\n`);
   } else if (command === "list") {
-    process.stdout.write(table(keys.list()));
+    process.stdout.write(table(await keys.list()));
   } else if (command === "revoke") {
     const id = args[0] ?? "";
     if (!KEY_ID_PATTERN.test(id)) fail(`not a key id: ${JSON.stringify(id)}`);
-    const row = keys.revoke(id);
+    const row = await keys.revoke(id, Date.now());
     if (!row) fail(`no API key ${id}`);
     process.stderr.write(`revoked ${row.id} ("${row.name}") at ${iso(row.revokedAt)}\n`);
   } else {
     fail(command ? `unknown command ${JSON.stringify(command)}` : "no command");
   }
 } finally {
-  db.$client.close();
+  await store.close();
 }

@@ -2,7 +2,7 @@
 // tiny model if absent, finds or launches Redis, runs the API and one worker in this process.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { startApi } from "../api/api-runtime.ts";
+import { startApi } from "../api/node-api.ts";
 import { checkAuthBeforeStart } from "../api/auth/auth-policy.ts";
 import { loadConfig } from "../shared/config.ts";
 import { createLogger } from "../shared/logger.ts";
@@ -16,7 +16,7 @@ const { config, logger, redis, worker, api } = await runStartup("start", async (
   const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid });
   // Refuse an API open to the network before building a model or starting anything (startApi
   // checks again and logs whether requests may go without a key).
-  checkAuthBeforeStart(config);
+  await checkAuthBeforeStart(config);
 
   const defaultModel = config.models[0];
   if (!config.modelsConfigured && !existsSync(join(defaultModel.path, "config.json"))) {

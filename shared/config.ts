@@ -6,6 +6,9 @@ import { DEFAULT_RETRY_SCHEDULE_MS, retryScheduleSpec } from "./webhooks/retry-s
 import { WebhookAddressPolicy } from "./webhooks/address-policy.ts";
 import { reliabilityConfig, reliabilityEnv, type ReliabilityConfig } from "./reliability-config.ts";
 
+/** The largest GENQ_MAX_TOKENS_LIMIT; beyond it `max_tokens` is malformed, not merely too large. */
+export const MAX_TOKENS_CEILING = 1_000_000;
+
 const intInRange = (min: number, max: number) =>
   z
     .string()
@@ -74,7 +77,7 @@ const envSchema = z.object({
     .default(100),
   GENQ_RATE_LIMIT_BURST: intInRange(1, 10_000_000).default(200),
   GENQ_MAX_ACTIVE_JOBS_PER_TENANT: intInRange(0, 100_000_000).default(10_000),
-  GENQ_MAX_TOKENS_LIMIT: intInRange(1, 1_000_000).default(8_192),
+  GENQ_MAX_TOKENS_LIMIT: intInRange(1, MAX_TOKENS_CEILING).default(8_192),
   GENQ_MAX_PROMPT_CHARS: intInRange(1, 200_000).default(100_000),
   ...reliabilityEnv,
 });

@@ -27,6 +27,9 @@ export type ErrorCode =
   | "JOB_EXPIRED"
   | "INTERNAL";
 
+/** The codes a generation fails with inside a worker (engine, thread, queue); a subset, so job rows stay in the union. */
+export type GenerationErrorCode = Extract<ErrorCode, "INVALID_TOKEN" | "CONTEXT_LENGTH_EXCEEDED" | "ENGINE_ERROR" | "UNKNOWN_MODEL">;
+
 export function httpStatusFor(code: ErrorCode): number {
   switch (code) {
     case "VALIDATION_FAILED":

@@ -1,6 +1,6 @@
 // The job as other processes announce it (webhook payloads, SSE status events): the same
 // fields as the API's job object, built from the row without importing api/.
-import type { JobRow } from "./db/schema/jobs.ts";
+import type { JobRow } from "./store/schema/jobs.ts";
 
 export interface JobSummary {
   id: string;

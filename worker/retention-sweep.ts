@@ -2,12 +2,12 @@
 // is one transaction over rows nobody else changes): deletes expired terminal jobs from SQLite
 // in batches, then their per-job event streams from Redis.
 import type { Redis } from "ioredis";
-import type { JobRetention } from "../shared/db/job-retention.ts";
 import type { Logger } from "../shared/logger.ts";
-import { jobStreamKey } from "../shared/queue/job-stream-publisher.ts";
+import type { JobStore } from "../shared/store/job-store.ts";
+import { jobStreamKey } from "../shared/streams/job-stream-publisher.ts";
 
 export interface RetentionSweepOptions {
-  retention: JobRetention;
+  jobs: JobStore;
   connection: Redis;
   prefix: string;
   /** GENQ_JOB_RETENTION: terminal jobs older than this are deleted. */
@@ -24,11 +24,11 @@ export class RetentionSweep {
 
   /** One sweep; returns how many jobs were deleted. */
   async sweep(nowMs = Date.now()): Promise<number> {
-    const { retention, connection, prefix, logger } = this.options;
+    const { jobs, connection, prefix, logger } = this.options;
     const batchSize = this.options.batchSize ?? 500;
     let deleted = 0;
     for (let batch = 0; batch < (this.options.maxBatches ?? 20); batch++) {
-      const ids = retention.deleteBatch(nowMs - this.options.retentionMs, batchSize);
+      const ids = await jobs.deleteExpired(nowMs - this.options.retentionMs, batchSize);
       if (ids.length > 0) await connection.unlink(...ids.map((id) => jobStreamKey(prefix, id)));
       deleted += ids.length;
       if (ids.length < batchSize) break;

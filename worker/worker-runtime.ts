@@ -1,28 +1,23 @@
-// Starts a complete worker: SQLite, Redis, the inference thread, one BullMQ Worker per model,
-// cancel signals and the reconciler; `close()` shuts it down without losing jobs.
+// Starts a complete worker: the store, Redis, the inference thread, one BullMQ Worker per model,
+// cancel signals, the reconciler, heartbeats (readiness) and the retention sweep; `close()` shuts
+// it down without losing jobs.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Worker } from "bullmq";
 import type { GenqConfig } from "../shared/config.ts";
-import { openDatabase } from "../shared/db/client.ts";
-import { JobStore } from "../shared/db/job-store.ts";
-import { JobRuns } from "../shared/db/job-runs.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCards } from "../shared/models/load-model-cards.ts";
-import { connectRedis } from "../shared/queue/redis-connect.ts";
-import { probeWritable } from "../shared/db/write-probe.ts";
-import { StartupError } from "../shared/startup/startup-failure.ts";
+import { openNodeServices } from "../shared/node-services.ts";
 import { WorkerPresence } from "../shared/queue/worker-presence.ts";
-import { JobRetention } from "../shared/db/job-retention.ts";
-import { RetentionSweep } from "./retention-sweep.ts";
-import { hostname } from "node:os";
-import { randomBytes } from "node:crypto";
-import { JobEventBus } from "../shared/queue/job-event-bus.ts";
-import { JobQueue } from "../shared/queue/job-queue.ts";
+import { StartupError } from "../shared/startup/startup-failure.ts";
+import { openStore } from "../shared/store/open-store.ts";
 import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
 import { createGenerateWorker } from "./queue/generate-worker.ts";
 import { InferenceJobs } from "./queue/inference-jobs.ts";
 import { Reconciler } from "./queue/reconciler.ts";
+import { RetentionSweep } from "./retention-sweep.ts";
 import { InferenceClient } from "./thread/inference-client.ts";
-import { startDelivery } from "./delivery-runtime.ts";
+import { startWebhookRuntime } from "./webhooks/webhook-runtime.ts";
 
 export interface WorkerHandle {
   /**
@@ -39,13 +34,15 @@ const RECONCILE_EVERY_MS = 15_000;
 
 export async function startWorker(config: GenqConfig, logger: Logger): Promise<WorkerHandle> {
   const models = loadModelCards(config.models);
-  const db = openDatabase(config.databasePath);
-  probeWritable(db);
-  const store = new JobStore(db);
-  const connection = await connectRedis(config.redisUrl, { maxRetriesPerRequest: null }, logger);
-  const events = new JobEventBus({ connection, prefix: config.queuePrefix });
-  await events.start();
-  const queue = new JobQueue({ connection, prefix: config.queuePrefix });
+  const store = openStore(config);
+  try {
+    await store.checkWritable();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const services = await openNodeServices(config, store, logger, "patient");
+  const { connection, events, queue, lifecycle } = services;
 
   const client = await InferenceClient.start({
     models: config.models,
@@ -61,18 +58,14 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   const fatal = new Promise<string>((resolve) => client.onCrash(resolve));
   const stopCancels = events.onCancel((id) => inference.cancel(id));
 
-  // Job streams (SSE) and webhooks, fed in the same flow that writes each row.
-  const delivery = startDelivery(config, { db, connection, logger });
+  const webhooks = await startWebhookRuntime(config, services, logger);
   const processor = createGenerateJobProcessor({
-    store,
-    events,
+    jobs: store.jobs,
+    lifecycle,
     inference,
-    runs: new JobRuns(db),
-    maxJobRuns: config.reliability.maxJobRuns,
     models,
     logger,
-    onDelta: delivery.onDelta,
-    onChanged: (row) => delivery.onChanged(row),
+    maxJobRuns: config.reliability.maxJobRuns,
   });
   const workers = config.models.map((m) =>
     createGenerateWorker({
@@ -86,7 +79,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     }),
   );
 
-  const reconciler = new Reconciler({ store, queue, models: config.models.map((m) => m.name), logger });
+  const reconciler = new Reconciler({ jobs: store.jobs, queue, models: config.models.map((m) => m.name), logger });
   const reconcile = () => reconciler.reconcile().catch((error) => logger.warn("reconcile failed", { error }));
   void reconcile();
   const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
@@ -100,7 +93,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   const heartbeat = setInterval(beat, config.reliability.heartbeatMs);
   heartbeat.unref();
   const retention = new RetentionSweep({
-    retention: new JobRetention(db),
+    jobs: store.jobs,
     connection,
     prefix: config.queuePrefix,
     retentionMs: config.reliability.jobRetentionMs,
@@ -108,7 +101,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   });
   const sweeper = setInterval(() => void retention.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs);
   sweeper.unref();
-  logger.info("worker ready", { models: config.models.map((m) => m.name), device: config.device, maxBatch: config.maxBatch });
+  logger.info("worker ready", { models: served, device: config.device, maxBatch: config.maxBatch });
 
   return {
     workers,
@@ -129,11 +122,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       stopCancels();
       inference.close();
       await client.close();
-      await delivery.close();
-      await events.close();
-      await queue.close();
-      connection.disconnect();
-      db.$client.close();
+      await webhooks.close();
+      await services.close();
     },
   };
 }

@@ -2,12 +2,11 @@
 // open API on a non-loopback address. Runs in createNodeDeps (every API entry) and, earlier,
 // in scripts/start.ts so the quick start fails before building models or starting a worker.
 import { ConfigError, type GenqConfig } from "../../shared/config.ts";
-import { openDatabase } from "../../shared/db/client.ts";
-import { ApiKeyStore } from "../../shared/db/api-key-store.ts";
-import type { AuthDeps } from "../app-deps.ts";
+import { openStore } from "../../shared/store/open-store.ts";
+import type { AuthSettings } from "../app-deps.ts";
 
 export interface AuthPolicy {
-  open: AuthDeps["open"];
+  open: AuthSettings["open"];
   /** Said once at startup when requests may go unauthenticated. */
   notice?: string;
 }
@@ -40,11 +39,11 @@ export function resolveAuthPolicy(config: Pick<GenqConfig, "auth" | "host">, key
 }
 
 /** The same decision from the database on disk, for entries that check before starting anything. */
-export function checkAuthBeforeStart(config: GenqConfig): AuthPolicy {
-  const db = openDatabase(config.databasePath);
+export async function checkAuthBeforeStart(config: GenqConfig): Promise<AuthPolicy> {
+  const store = openStore(config);
   try {
-    return resolveAuthPolicy(config, new ApiKeyStore(db).count());
+    return resolveAuthPolicy(config, await store.apiKeys.count());
   } finally {
-    db.$client.close();
+    await store.close();
   }
 }

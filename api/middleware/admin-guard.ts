@@ -3,7 +3,7 @@
 import type { MiddlewareHandler } from "hono";
 import { secretsEqual } from "../../shared/auth/api-key-secret.ts";
 import { GenqError } from "../../shared/errors.ts";
-import type { AppEnv } from "../app-env.ts";
+import type { AppEnv } from "../app-deps.ts";
 import { bearerToken } from "./bearer-token.ts";
 
 export function adminGuard(adminKey: string | undefined): MiddlewareHandler<AppEnv> {

@@ -3,24 +3,25 @@
 import type { MiddlewareHandler } from "hono";
 import { apiKeyPrefix } from "../../shared/auth/api-key-secret.ts";
 import { GenqError } from "../../shared/errors.ts";
-import type { Logger } from "../../shared/logger.ts";
-import type { AuthDeps } from "../app-deps.ts";
-import type { AppEnv } from "../app-env.ts";
+import { verifyApiKey } from "../../shared/auth/api-keys.ts";
+import type { AppDeps, AppEnv } from "../app-deps.ts";
 import { bearerToken } from "./bearer-token.ts";
 
 /** Jobs submitted while no key is required belong to this tenant. */
 export const OPEN_TENANT = "";
 
-export function authenticate(auth: AuthDeps, logger: Logger): MiddlewareHandler<AppEnv> {
+export function authenticate(deps: Pick<AppDeps, "auth" | "store" | "logger">): MiddlewareHandler<AppEnv> {
+  const { auth, logger } = deps;
+  const keys = deps.store.apiKeys;
   return async (c, next) => {
-    if (auth.open === "always" || (auth.open === "until-first-key" && auth.keys.count() === 0)) {
+    if (auth.open === "always" || (auth.open === "until-first-key" && (await keys.count()) === 0)) {
       c.set("tenantId", OPEN_TENANT);
       c.set("apiKeyId", null);
       return next();
     }
     const token = bearerToken(c.req.header("authorization"));
     if (!token) throw new GenqError("UNAUTHORIZED", "send an API key as Authorization: Bearer <key>");
-    const result = auth.keys.verify(token);
+    const result = await verifyApiKey(keys, token);
     if (!result.ok) {
       // Only the public prefix is logged; the secret half never reaches a log line.
       logger.info("api key rejected", { reason: result.reason, keyPrefix: apiKeyPrefix(token) ?? null, path: c.req.path });

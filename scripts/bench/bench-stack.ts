@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startApi, type ApiHandle } from "../../api/api-runtime.ts";
+import { startApi, type ApiHandle } from "../../api/node-api.ts";
 import { parseConfig, type GenqConfig } from "../../shared/config.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { startWorker } from "../../worker/worker-runtime.ts";

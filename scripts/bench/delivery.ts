@@ -98,15 +98,13 @@ async function withRealWorker(rows: string[][]): Promise<void> {
 async function apiAlone(rows: string[][]): Promise<void> {
   const stack = await startBenchStack({}, { withWorker: false });
   const api = stack.api;
-  const { store, events } = api.deps;
+  const { lifecycle, events } = api.deps;
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const submit = async () => JSON.parse((await http("POST", `${api.url}/v1/jobs`, {}, { prompt: "x", max_tokens: 2 }, agent)).body).id as string;
-  // Finishes a row exactly as the worker does after the engine returns.
+  // Finishes a row through the job lifecycle, exactly as the worker does after the engine returns.
   const finish = async (id: string) => {
-    store.markRunning(id, Date.now());
-    store.complete(id, { outputText: "ok", finishReason: "stop", promptTokens: 1, completionTokens: 1 }, Date.now());
-    const row = store.get(id)!;
-    await events.publishChanged({ id, status: row.status, version: row.version });
+    await lifecycle.start(id);
+    await lifecycle.complete(id, { outputText: "ok", finishReason: "stop", promptTokens: 1, completionTokens: 1 });
   };
   try {
     const wakeMs: number[] = [];

@@ -1,6 +1,6 @@
 // The GenerationRequest every genq-engine system gets for a bench request: greedy, EOS ignored,
 // exactly `tokens` new tokens, default priority.
-import type { GenerationRequest } from "../../worker/thread/thread-messages.ts";
+import type { GenerationRequest } from "../../worker/engine/generation.ts";
 import { BENCH_MODEL_NAME } from "./bench-model.ts";
 import type { BenchRequest } from "./bench-types.ts";
 

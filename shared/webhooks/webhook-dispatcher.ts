@@ -1,11 +1,11 @@
-// Turns job row changes into webhook deliveries: the delivery row (SQLite) first, then its
+// Turns job row changes into webhook deliveries: the delivery row (the store) first, then its
 // BullMQ job, both in the flow that wrote the job row. A crash between the steps is repaired
 // by the worker's webhook reconciler, so a subscribed event is never silently dropped.
-import type { JobRow } from "../db/schema/jobs.ts";
-import type { WebhookDeliveryRow } from "../db/schema/webhook-deliveries.ts";
-import type { WebhookDeliveryStore } from "../db/webhook-delivery-store.ts";
+import type { JobRow } from "../store/schema/jobs.ts";
+import type { WebhookDeliveryRow } from "../store/schema/webhook-deliveries.ts";
+import type { WebhookDeliveryStore } from "../store/webhook-delivery-store.ts";
 import type { Logger } from "../logger.ts";
-import type { WebhookQueue } from "../queue/webhook-queue.ts";
+import type { WebhookQueue } from "./webhook-queue.ts";
 import { eventForStatus, parseWebhookTarget, wantsEvent, webhookMessageId, type WebhookEvent } from "./webhook-events.ts";
 import { buildWebhookPayload } from "./webhook-payload.ts";
 
@@ -40,7 +40,7 @@ export class WebhookDispatcher {
     const { deliveries, queue } = this.options;
     const id = webhookMessageId(row.id, event);
     const nowMs = this.now();
-    deliveries.insertIfAbsent({
+    const delivery = await deliveries.insertIfAbsent({
       id,
       jobId: row.id,
       tenantId: row.tenantId,
@@ -53,7 +53,6 @@ export class WebhookDispatcher {
       createdAt: nowMs,
       updatedAt: nowMs,
     });
-    const delivery = deliveries.get(id)!;
     if (delivery.status !== "pending") return undefined;
     await queue.add(id, delivery.queueJobId);
     return id;
@@ -72,9 +71,9 @@ export class WebhookDispatcher {
       await this.dispatchEvent(row, terminalEvent, target.url);
     }
     const replayed: WebhookDeliveryRow[] = [];
-    for (const delivery of deliveries.listForJob(row.id)) {
+    for (const delivery of await deliveries.listForJob(row.id)) {
       if (event && delivery.event !== event) continue;
-      const next = deliveries.startRound(delivery.id, this.now());
+      const next = await deliveries.startRound(delivery.id, this.now());
       if (!next) continue;
       await queue.add(next.id, next.queueJobId);
       replayed.push(next);

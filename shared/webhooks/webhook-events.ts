@@ -1,6 +1,6 @@
 // Webhook event names, which job status fires which, and the message id that stays the same
 // across retries and redeliveries (Standard Webhooks `webhook-id`).
-import type { JobStatus } from "../db/schema/jobs.ts";
+import type { JobStatus } from "../store/schema/jobs.ts";
 
 export const WEBHOOK_EVENTS = ["job.started", "job.succeeded", "job.failed", "job.canceled", "job.expired"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

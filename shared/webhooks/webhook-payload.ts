@@ -1,6 +1,6 @@
 // The webhook body ({type, timestamp, data: job}) kept under a size limit: past it the output
 // text is replaced by a link to fetch it (then metadata too), so receivers never get megabytes.
-import type { JobRow } from "../db/schema/jobs.ts";
+import type { JobRow } from "../store/schema/jobs.ts";
 import { jobSummary } from "../job-summary.ts";
 import type { WebhookEvent } from "./webhook-events.ts";
 

@@ -6,6 +6,7 @@ import type { WorkerHandle } from "../../worker/worker-runtime.ts";
 import type { TestEnv } from "../harness/test-env.ts";
 import { startTestStack, type TestStack } from "../harness/test-stack.ts";
 import { isTerminalJob, type TestApi } from "../harness/test-api.ts";
+import { readSse } from "../harness/sse-client.ts";
 
 let stack: TestStack;
 let env: TestEnv;
@@ -89,8 +90,12 @@ describe("job lifecycle", () => {
 
   it("cancels a running job at its next token, keeping the partial text", async () => {
     const id = (await (await api.post("/v1/jobs", { prompt: "long", max_tokens: 1500, ignore_eos: true, temperature: 0 })).json()).id;
-    await api.waitFor(id, (job) => job.status === "running");
+    // The job's stream says when it runs (written before generation starts): cancel right then,
+    // rather than racing 1,500 tokens with polls on a busy machine.
+    const sse = readSse((await api.get(`/v1/jobs/${id}/events`)) as unknown as Response);
+    for (let e = await sse.next(); e && JSON.parse(e.data).status !== "running"; e = await sse.next());
     const res = await api.post(`/v1/jobs/${id}/cancel`, "");
+    await sse.close();
     expect([200, 202]).toContain(res.status);
     const job = await api.waitFor(id, isTerminalJob);
     expect(job.status).toBe("canceled");

@@ -49,13 +49,13 @@ it("a job that breaks the engine fails as POISON_JOB after 3 runs; its batch mat
   const failed = await api.waitFor(poison, isTerminalJob, 120_000);
   expect(failed.status).toBe("failed");
   expect(failed.error.code).toBe("POISON_JOB");
-  const store = api.nodeDeps.deps.store;
-  expect(store.get(poison)!.engineRuns).toBe(3);
+  const store = api.nodeDeps.deps.store.jobs;
+  expect((await store.get(poison))!.engineRuns).toBe(3);
   const mates = await Promise.all(innocents.map((id) => api.waitFor(id, isTerminalJob, 120_000)));
   expect(mates.map((j) => j.status)).toEqual(innocents.map(() => "succeeded"));
   expect(mates.every((j) => j.usage.completion_tokens === 200)).toBe(true);
   // Innocents may share crashing runs, but a job at its last run runs alone, so they succeed.
-  for (const id of innocents) expect(store.get(id)!.engineRuns).toBeLessThanOrEqual(3);
+  for (const id of innocents) expect((await store.get(id))!.engineRuns).toBeLessThanOrEqual(3);
 }, 180_000);
 
 /** The shortest prefix of a deterministic text that tokenizes to at least `tokens` ids. */

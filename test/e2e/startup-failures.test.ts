@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../shared/db/client.ts";
+import { openDatabase } from "../../shared/store/sqlite/sqlite-database.ts";
 import { freePort } from "../../scripts/redis-server-process.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";

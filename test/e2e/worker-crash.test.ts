@@ -32,13 +32,14 @@ it("jobs held by workers SIGKILLed more often than the stall limit all succeed",
     const res = await api.post("/v1/jobs", { prompt: `crash loop ${i}`, max_tokens: 400, ignore_eos: true, temperature: 0 });
     ids.push((await res.json()).id);
   }
-  const store = api.nodeDeps.deps.store;
+  const store = api.nodeDeps.deps.store.jobs;
+  const rows = async () => Promise.all(ids.map(async (id) => (await store.get(id))!));
   for (let kill = 1; kill <= KILLS; kill++) {
     const worker = spawnWorkerProcess(env.env);
     workers.push(worker);
     await worker.ready;
     // Kill only once this worker holds every job (all rows running again after the last stall).
-    await eventually(() => ids.every((id) => store.get(id)!.status === "running" && store.get(id)!.attempts >= kill), 60_000);
+    await eventually(async () => (await rows()).every((row) => row.status === "running" && row.attempts >= kill), 60_000);
     await worker.kill("SIGKILL");
   }
   const last = spawnWorkerProcess(env.env);
@@ -49,7 +50,7 @@ it("jobs held by workers SIGKILLed more often than the stall limit all succeed",
   expect(jobs.every((j) => j.usage.completion_tokens === 400)).toBe(true);
   // Each job was taken by every killed worker (more stalls than BullMQ's old limit of 3).
   for (const id of ids) {
-    const row = store.get(id)!;
+    const row = (await store.get(id))!;
     expect(row.attempts).toBeGreaterThanOrEqual(KILLS + 1);
     expect(row.engineRuns).toBeLessThanOrEqual(KILLS + 1);
   }

@@ -2,7 +2,6 @@
 // then hands the rest back to the queue at once (rows `queued`, BullMQ `waiting`), so another
 // worker resumes them without waiting for a lock to expire (the lock here is 10 minutes).
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { JobQueue } from "../../shared/queue/job-queue.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { isTerminalJob, startTestApi, type TestApi } from "../harness/test-api.ts";
 import { eventually } from "../harness/webhook-receiver.ts";
@@ -35,9 +34,10 @@ it("SIGTERM hands running jobs back within the grace period and a second worker 
   const first = spawnWorkerProcess(env.env);
   workers.push(first);
   await first.ready;
-  const store = api.nodeDeps.deps.store;
+  const store = api.nodeDeps.deps.store.jobs;
+  const rows = async () => Promise.all(ids.map(async (id) => (await store.get(id))!));
   // Every job started by the engine (a run is counted when it starts).
-  await eventually(() => ids.every((id) => store.get(id)!.engineRuns === 1), 60_000);
+  await eventually(async () => (await rows()).every((row) => row.engineRuns === 1), 60_000);
 
   const sentAt = Date.now();
   await first.kill("SIGTERM");
@@ -47,12 +47,11 @@ it("SIGTERM hands running jobs back within the grace period and a second worker 
   expect(exitMs).toBeLessThan(GRACE_MS + 10_000);
 
   // Handed back at once: queued rows (the shutdown run does not count), waiting BullMQ jobs.
-  const queue = new JobQueue({ connection: api.nodeDeps.connection, prefix: env.config.queuePrefix });
+  const queue = api.nodeDeps.services.queue;
   for (const id of ids) {
-    expect(store.get(id)).toMatchObject({ status: "queued", engineRuns: 0 });
+    expect(await store.get(id)).toMatchObject({ status: "queued", engineRuns: 0 });
     expect(["waiting", "prioritized"]).toContain(await queue.stateOf(id, "tiny"));
   }
-  await queue.close();
 
   const second = spawnWorkerProcess(env.env);
   workers.push(second);
@@ -60,5 +59,5 @@ it("SIGTERM hands running jobs back within the grace period and a second worker 
   const jobs = await Promise.all(ids.map((id) => api.waitFor(id, isTerminalJob, 120_000)));
   expect(jobs.map((j) => j.status)).toEqual(ids.map(() => "succeeded"));
   expect(jobs.every((j) => j.usage.completion_tokens === 600)).toBe(true);
-  for (const id of ids) expect(store.get(id)!.engineRuns).toBe(1);
+  for (const row of await rows()) expect(row.engineRuns).toBe(1);
 }, 180_000);

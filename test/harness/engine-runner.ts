@@ -4,13 +4,13 @@ import { loadModelCard, type ModelCard } from "../../shared/models/model-card.ts
 import { InferenceEngine, type EngineOptions } from "../../worker/engine/inference-engine.ts";
 import { CausalLm } from "../../worker/model/causal-lm.ts";
 import type { ModelDtype } from "../../worker/model/model-file-path.ts";
-import type { FromThreadMessage, GenerationRequest } from "../../worker/thread/thread-messages.ts";
+import type { GenerationEvent, GenerationRequest } from "../../worker/engine/generation.ts";
 
 export interface EngineRun {
   engine: InferenceEngine;
   card: ModelCard;
   lm: CausalLm;
-  messages: FromThreadMessage[];
+  messages: GenerationEvent[];
   /** Sampled ids per request id, in order. */
   tokens: Map<string, number[]>;
   /** Token ids produced by each step, in order: [step][i] = { id, tokenId }. */
@@ -19,8 +19,8 @@ export interface EngineRun {
   step(): Promise<void>;
   /** Steps until nothing is left; throws after maxSteps. */
   runToIdle(maxSteps?: number): Promise<void>;
-  finished(id: string): Extract<FromThreadMessage, { type: "finished" }> | undefined;
-  failed(id: string): Extract<FromThreadMessage, { type: "failed" }> | undefined;
+  finished(id: string): Extract<GenerationEvent, { type: "finished" }> | undefined;
+  failed(id: string): Extract<GenerationEvent, { type: "failed" }> | undefined;
   release(): Promise<void>;
 }
 
@@ -32,7 +32,7 @@ export async function startEngine(
 ): Promise<EngineRun> {
   const card = options.card ?? loadModelCard("tiny", modelDir);
   const lm = options.lm ?? (await CausalLm.load(modelDir, card.config, { device: "cpu", dtype: options.dtype ?? "fp32" }));
-  const messages: FromThreadMessage[] = [];
+  const messages: GenerationEvent[] = [];
   const tokens = new Map<string, number[]>();
   const stepTokens: EngineRun["stepTokens"] = [];
   let current: Array<{ id: string; tokenId: number }> = [];
@@ -60,8 +60,8 @@ export async function startEngine(
         await run.step();
       }
     },
-    finished: (id) => messages.find((m): m is Extract<FromThreadMessage, { type: "finished" }> => m.type === "finished" && m.id === id),
-    failed: (id) => messages.find((m): m is Extract<FromThreadMessage, { type: "failed" }> => m.type === "failed" && m.id === id),
+    finished: (id) => messages.find((m): m is Extract<GenerationEvent, { type: "finished" }> => m.type === "finished" && m.id === id),
+    failed: (id) => messages.find((m): m is Extract<GenerationEvent, { type: "failed" }> => m.type === "failed" && m.id === id),
     release: () => (options.lm ? Promise.resolve() : lm.release()),
   };
   return run;

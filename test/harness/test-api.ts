@@ -1,8 +1,10 @@
 // The real app in-process (app.request) over real SQLite + Redis, plus small client helpers.
 import { createApp } from "../../api/app.ts";
-import { createNodeDeps, type NodeDeps } from "../../api/node-deps.ts";
+import { createNodeDeps, type NodeDeps } from "../../api/node-api.ts";
 import type { GenqConfig } from "../../shared/config.ts";
+import { issueApiKey } from "../../shared/auth/api-keys.ts";
 import { createLogger } from "../../shared/logger.ts";
+import { isTerminalStatus } from "../../shared/store/schema/jobs.ts";
 
 export interface TestApi {
   app: ReturnType<typeof createApp>;
@@ -53,4 +55,14 @@ export async function startTestApi(config: GenqConfig): Promise<TestApi> {
   };
 }
 
-export const isTerminalJob = (job: JobJson) => ["succeeded", "failed", "canceled", "expired"].includes(job.status);
+export const isTerminalJob = (job: JobJson) => isTerminalStatus(String(job.status));
+
+/** Issues an API key in the API's store (as the admin API and the keys CLI do); returns the key. */
+export async function issueKey(api: Pick<TestApi, "nodeDeps">, name: string, tenantId?: string): Promise<string> {
+  return (await issueApiKey(api.nodeDeps.deps.store.apiKeys, { name, tenantId })).key;
+}
+
+/** All job rows in the store, by status (the "nothing stored" checks). */
+export async function rowCount(api: Pick<TestApi, "nodeDeps">): Promise<number> {
+  return Object.values(await api.nodeDeps.deps.store.jobs.countByStatus()).reduce((a, b) => a + b, 0);
+}

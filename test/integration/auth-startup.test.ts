@@ -4,11 +4,11 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { startApi, type ApiHandle } from "../../api/api-runtime.ts";
+import { startApi, type ApiHandle } from "../../api/node-api.ts";
 import { resolveAuthPolicy } from "../../api/auth/auth-policy.ts";
 import { ConfigError } from "../../shared/config.ts";
-import { openDatabase } from "../../shared/db/client.ts";
-import { ApiKeyStore } from "../../shared/db/api-key-store.ts";
+import { issueApiKey } from "../../shared/auth/api-keys.ts";
+import { openStore } from "../../shared/store/open-store.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi } from "../harness/test-api.ts";
@@ -31,12 +31,12 @@ async function serve(env: TestEnv, lines: string[] = []): Promise<ApiHandle> {
   return api;
 }
 
-function issueKeyOnDisk(env: TestEnv): string {
-  const db = openDatabase(env.config.databasePath);
+async function issueKeyOnDisk(env: TestEnv): Promise<string> {
+  const store = openStore(env.config);
   try {
-    return new ApiKeyStore(db).create({ name: "disk" }).key;
+    return (await issueApiKey(store.apiKeys, { name: "disk" })).key;
   } finally {
-    db.$client.close();
+    await store.close();
   }
 }
 
@@ -81,7 +81,7 @@ describe("API startup", () => {
 
   it("serves on 0.0.0.0 once a key exists, and requires it", async () => {
     const env = await testEnv({ GENQ_HOST: "0.0.0.0" });
-    const key = issueKeyOnDisk(env);
+    const key = await issueKeyOnDisk(env);
     const api = await serve(env);
     const url = `http://127.0.0.1:${api.port}/v1/jobs`;
     const anonymous = await fetch(url);

@@ -20,8 +20,8 @@ afterAll(async () => {
 
 
 async function expectNothingStored() {
-  expect(api.nodeDeps.deps.store.countByStatus()).toEqual({});
-  const counts = await api.nodeDeps.deps.queue.counts!();
+  expect(await api.nodeDeps.deps.store.jobs.countByStatus()).toEqual({});
+  const counts = await api.nodeDeps.deps.queue.counts();
   for (const states of Object.values(counts)) expect(Object.values(states).every((n) => n === 0)).toBe(true);
 }
 

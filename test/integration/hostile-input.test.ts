@@ -5,11 +5,10 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../api/app.ts";
-import { startApi } from "../../api/api-runtime.ts";
-import { createNodeDeps, type NodeDeps } from "../../api/node-deps.ts";
+import { createNodeDeps, startApi, type NodeDeps } from "../../api/node-api.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
-import type { JobJson, TestResponse } from "../harness/test-api.ts";
+import { issueKey, type JobJson, type TestResponse } from "../harness/test-api.ts";
 
 let env: TestEnv;
 let nodeDeps: NodeDeps;
@@ -23,7 +22,7 @@ beforeAll(async () => {
   // Debug level, captured: the secrets test reads every line the app wrote.
   nodeDeps = await createNodeDeps(env.config, createLogger("debug", {}, (line) => logLines.push(line)));
   app = createApp(nodeDeps.deps);
-  key = nodeDeps.deps.auth.keys.create({ name: "hostile" }).key;
+  key = await issueKey({ nodeDeps }, "hostile");
   auth = { authorization: `Bearer ${key}` };
 });
 
@@ -39,8 +38,8 @@ function post(body: RequestInit["body"], headers: Record<string, string> = {}, i
 }
 
 async function nothingStored(): Promise<void> {
-  expect(nodeDeps.deps.store.countByStatus()).toEqual({});
-  const counts = await nodeDeps.deps.queue.counts!();
+  expect(await nodeDeps.deps.store.jobs.countByStatus()).toEqual({});
+  const counts = await nodeDeps.deps.queue.counts();
   for (const states of Object.values(counts)) expect(Object.values(states).every((n) => n === 0)).toBe(true);
 }
 
@@ -216,7 +215,7 @@ describe("headers", () => {
 
 describe("secrets never reach the logs", () => {
   it("logs only the public prefix of rejected keys, and nothing of keys sent in other places", async () => {
-    const other = nodeDeps.deps.auth.keys.create({ name: "other" }).key;
+    const other = await issueKey({ nodeDeps }, "other");
     const secretOf = (k: string) => k.slice(-43);
     const tampered = key.slice(0, -2) + (key.endsWith("AA") ? "BB" : "AA");
     const req = (path: string, init: RequestInit) => Promise.resolve(app.request(path, init));

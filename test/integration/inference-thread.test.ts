@@ -8,7 +8,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InferenceClient } from "../../worker/thread/inference-client.ts";
-import type { FromThreadMessage, GenerationRequest, InferenceThreadOptions } from "../../worker/thread/thread-messages.ts";
+import type { GenerationRequest } from "../../worker/engine/generation.ts";
+import type { FromThreadMessage, InferenceThreadOptions } from "../../worker/thread/thread-messages.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -1,33 +1,27 @@
-// SSE on real parts: the API in-process reading Redis Streams written by the worker's delivery
-// runtime (the same onDelta/onChanged calls the generate processor makes). Live deltas, resume
-// with Last-Event-ID after a disconnect, replay of finished jobs, keep-alives, cancel.
+// SSE on real parts: the API in-process reading Redis Streams written by a worker's job
+// lifecycle (shared/job-lifecycle.ts, the calls the generate processor makes; the whole path
+// through a real worker is in test/e2e/result-delivery.test.ts). Live deltas, resume with
+// Last-Event-ID after a disconnect, replay of finished jobs, keep-alives, cancel.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Redis } from "ioredis";
-import { openDatabase, type GenqDatabase } from "../../shared/db/client.ts";
 import { createLogger } from "../../shared/logger.ts";
-import { startDelivery, type DeliveryHandle } from "../../worker/delivery-runtime.ts";
+import { openNodeServices, type NodeServices } from "../../shared/node-services.ts";
+import { openStore } from "../../shared/store/open-store.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type TestApi } from "../harness/test-api.ts";
 import { readSse, type SseReader } from "../harness/sse-client.ts";
 
 let env: TestEnv;
 let api: TestApi;
-let delivery: DeliveryHandle;
-let db: GenqDatabase;
-let redis: Redis;
+let services: NodeServices;
 
 beforeAll(async () => {
   env = await createTestEnv({ GENQ_SSE_KEEPALIVE_MS: "100" });
   api = await startTestApi(env.config);
-  db = openDatabase(env.config.databasePath);
-  redis = new Redis(env.config.redisUrl!, { maxRetriesPerRequest: null });
-  delivery = startDelivery(env.config, { db, connection: redis, logger: createLogger("error") });
+  services = await openNodeServices(env.config, openStore(env.config), createLogger("error"), "patient");
 });
 afterAll(async () => {
-  await delivery?.close();
+  await services?.close();
   await api?.close();
-  redis?.disconnect();
-  db?.$client.close();
   await env?.cleanup();
 });
 
@@ -39,23 +33,18 @@ const open = async (id: string, headers: Record<string, string> = {}): Promise<S
   return readSse(res as unknown as Response);
 };
 
-/** The worker's side of a job: running, deltas as generated, then the result. */
+/** The worker's side of a job, through the lifecycle: running, deltas as generated, then the result. */
 const worker = {
   async start(id: string) {
-    api.nodeDeps.deps.store.markRunning(id, Date.now());
-    await delivery.onChanged(api.nodeDeps.deps.store.get(id)!);
+    expect(await services.lifecycle.start(id)).toBeDefined();
   },
+  /** One stream entry per call: the publisher coalesces deltas per turn, so flush each now. */
   async delta(id: string, text: string, tokens: number) {
-    delivery.onDelta(id, text, tokens);
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setTimeout(r, 5));
+    services.lifecycle.delta(id, text, tokens);
+    await services.streams.flush();
   },
   async finish(id: string, text: string) {
-    const { store, events } = api.nodeDeps.deps;
-    store.complete(id, { outputText: text, finishReason: "stop", promptTokens: 1, completionTokens: 3 }, Date.now());
-    const row = store.get(id)!;
-    await delivery.onChanged(row);
-    await events.publishChanged({ id, status: row.status, version: row.version });
+    expect(await services.lifecycle.complete(id, { outputText: text, finishReason: "stop", promptTokens: 1, completionTokens: 3 })).toBeDefined();
   },
 };
 
@@ -128,9 +117,10 @@ describe("GET /v1/jobs/:id/events", () => {
 
   it("replays the final state from the row when the job has no stream (expired, or never streamed)", async () => {
     const id = await submit();
-    const { store } = api.nodeDeps.deps;
-    store.markRunning(id, Date.now());
-    store.fail(id, "ENGINE_ERROR", "boom", Date.now());
+    // Store writes alone (no announcement): what a stream that expired leaves behind.
+    const { jobs } = services.store;
+    await jobs.markRunning(id, Date.now());
+    await jobs.fail(id, "ENGINE_ERROR", "boom", Date.now());
     const sse = await open(id);
     const events: Array<{ event?: string; data: string; id?: string }> = [];
     for (let e = await sse.next(); e; e = await sse.next()) events.push(e);
@@ -151,14 +141,11 @@ describe("GET /v1/jobs/:id/events", () => {
     expect(await sse.next()).toBeUndefined();
   });
 
-  it("ends when the row is finished by a path that writes no stream (noticed on the event bus)", async () => {
+  it("ends when a queued job is failed by the worker side (the reconciler's and the stalled-job path)", async () => {
     const id = await submit();
     const sse = await open(id);
     await sse.next();
-    const { store, events } = api.nodeDeps.deps;
-    store.fail(id, "ENGINE_ERROR", "gave up", Date.now());
-    const row = store.get(id)!;
-    await events.publishChanged({ id, status: row.status, version: row.version });
+    await services.lifecycle.fail(id, "ENGINE_ERROR", "gave up");
     const end = await sse.next();
     expect(parsed(end)).toMatchObject({ status: "failed" });
     expect(await sse.next()).toBeUndefined();
@@ -180,7 +167,7 @@ describe("GET /v1/jobs/:id/events", () => {
     );
     expect(new Set(texts)).toEqual(new Set(["fanout"]));
     // Every finished or departed client released its subscription.
-    await expect.poll(() => api.nodeDeps.deps.delivery!.streams.subscriberCount()).toBe(0);
+    await expect.poll(() => api.nodeDeps.deps.streams.subscriberCount).toBe(0);
   });
 
   it("refuses a malformed Last-Event-ID and unknown jobs", async () => {

@@ -2,15 +2,13 @@
 // with their webhook deliveries, attempts and Redis event stream; a deleted job answers 404.
 // Active and recent jobs stay. /metrics counts only active rows, through an index.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { JobRetention } from "../../shared/db/job-retention.ts";
-import { WebhookDeliveryStore } from "../../shared/db/webhook-delivery-store.ts";
-import { jobStreamKey } from "../../shared/queue/job-stream-publisher.ts";
+import { jobStreamKey } from "../../shared/streams/job-stream-publisher.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { RetentionSweep } from "../../worker/retention-sweep.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type TestApi } from "../harness/test-api.ts";
 import { expectProblem } from "../harness/expect-problem.ts";
-import { openDatabase } from "../../shared/db/client.ts";
+import { openDatabase } from "../../shared/store/sqlite/sqlite-database.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -32,16 +30,15 @@ it("deletes expired terminal jobs with their deliveries and streams; keeps activ
   const submit = async (i: number) => (await (await api.post("/v1/jobs", { prompt: `keep or not ${i}`, max_tokens: 2 })).json()).id as string;
   const ids = await Promise.all([0, 1, 2, 3, 4, 5].map(submit));
   const [old1, old2, old3, recent, stillQueued, oldCanceled] = ids;
-  const store = api.nodeDeps.deps.store;
+  const store = api.nodeDeps.deps.store.jobs;
   const longAgo = nowMs - 8 * DAY_MS;
-  for (const id of [old1, old2, old3]) store.fail(id, "ENGINE_ERROR", "long ago", longAgo);
-  store.cancelQueued(oldCanceled, longAgo);
-  store.fail(recent, "ENGINE_ERROR", "yesterday", nowMs - DAY_MS);
+  for (const id of [old1, old2, old3]) await store.fail(id, "ENGINE_ERROR", "long ago", longAgo);
+  await store.cancelQueued(oldCanceled, longAgo);
+  await store.fail(recent, "ENGINE_ERROR", "yesterday", nowMs - DAY_MS);
 
-  const db = openDatabase(env.config.databasePath);
-  const deliveries = new WebhookDeliveryStore(db);
+  const deliveries = api.nodeDeps.deps.store.webhookDeliveries;
   for (const id of [old1, recent]) {
-    deliveries.insertIfAbsent({
+    await deliveries.insertIfAbsent({
       id: `msg_${id}_job.failed`,
       jobId: id,
       event: "job.failed",
@@ -52,13 +49,13 @@ it("deletes expired terminal jobs with their deliveries and streams; keeps activ
       createdAt: longAgo,
       updatedAt: longAgo,
     });
-    expect(deliveries.beginAttempt(`msg_${id}_job.failed`, longAgo)).toBeDefined();
+    expect(await deliveries.beginAttempt(`msg_${id}_job.failed`, longAgo)).toBeDefined();
   }
-  const redis = api.nodeDeps.connection;
+  const redis = api.nodeDeps.services.connection;
   await redis.xadd(jobStreamKey(env.config.queuePrefix, old2), "*", "type", "status", "data", "{}");
 
   const sweep = new RetentionSweep({
-    retention: new JobRetention(db),
+    jobs: store,
     connection: redis,
     prefix: env.config.queuePrefix,
     retentionMs: env.config.reliability.jobRetentionMs,
@@ -69,15 +66,14 @@ it("deletes expired terminal jobs with their deliveries and streams; keeps activ
   expect(await sweep.sweep(nowMs)).toBe(0);
 
   for (const id of [old1, old2, old3, oldCanceled]) {
-    expect(store.get(id)).toBeUndefined();
+    expect(await store.get(id)).toBeUndefined();
     await expectProblem(await api.get(`/v1/jobs/${id}`), 404, "JOB_NOT_FOUND");
   }
-  expect(deliveries.listForJob(old1)).toEqual([]);
+  expect(await deliveries.listForJob(old1)).toEqual([]);
   expect(await redis.exists(jobStreamKey(env.config.queuePrefix, old2))).toBe(0);
   expect((await (await api.get(`/v1/jobs/${recent}`)).json()).status).toBe("failed");
-  expect(deliveries.listForJob(recent)[0].log).toHaveLength(1);
+  expect((await deliveries.listForJob(recent))[0].log).toHaveLength(1);
   expect((await (await api.get(`/v1/jobs/${stillQueued}`)).json()).status).toBe("queued");
-  db.$client.close();
 });
 
 it("/metrics counts active jobs through the status index, not the whole table", async () => {

@@ -1,12 +1,7 @@
 // /readyz is 200 only when the store takes writes, Redis answers and every model has a live
-// worker (heartbeats); an API alone, a stopped worker or a read-only database answer 503.
-import Database from "better-sqlite3";
-import { drizzle } from "drizzle-orm/better-sqlite3";
+// worker (heartbeats); an API alone or a stopped worker answer 503. (The write probe behind the
+// database check also refuses startup on a read-only file: test/e2e/startup-failures.test.ts.)
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createApp } from "../../api/app.ts";
-import type { GenqDatabase } from "../../shared/db/client.ts";
-import * as schema from "../../shared/db/schema/index.ts";
-import { probeWritable } from "../../shared/db/write-probe.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { startWorker, type WorkerHandle } from "../../worker/worker-runtime.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
@@ -44,13 +39,3 @@ it("is not ready while no worker serves the model, ready with one, not ready onc
   expect((await res.json()).workers).toEqual({ tiny: 0 });
 });
 
-it("is not ready when the database file cannot be written", async () => {
-  const readOnly = new Database(env.config.databasePath, { readonly: true });
-  const db = drizzle(readOnly, { schema }) as unknown as GenqDatabase;
-  const deps = api.nodeDeps.deps;
-  const app = createApp({ ...deps, readiness: { ...deps.readiness, checkStoreWritable: () => probeWritable(db) } });
-  const res = await app.request("/readyz");
-  expect(res.status).toBe(503);
-  expect(((await res.json()) as { checks: { database: string } }).checks.database).toMatch(/^not writable: .*readonly/);
-  readOnly.close();
-});

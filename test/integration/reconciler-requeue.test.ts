@@ -27,7 +27,7 @@ afterAll(async () => {
 it("re-enqueues active rows whose BullMQ job failed or completed without a result", async () => {
   const failing = (await (await api.post("/v1/jobs", { prompt: "fails in the queue", max_tokens: 2 })).json()).id as string;
   const acked = (await (await api.post("/v1/jobs", { prompt: "acked without result", max_tokens: 2 })).json()).id as string;
-  const connection = api.nodeDeps.connection;
+  const connection = api.nodeDeps.services.connection;
   const prefix = env.config.queuePrefix;
   const consumerConnection = connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
   // A consumer that breaks: one job ends failed for good, the other completed, neither row written.
@@ -40,10 +40,10 @@ it("re-enqueues active rows whose BullMQ job failed or completed without a resul
   await broken.close();
   consumerConnection.disconnect();
 
-  const reconciler = new Reconciler({ store: api.nodeDeps.deps.store, queue, models: ["tiny"], logger: createLogger("error") });
+  const reconciler = new Reconciler({ jobs: api.nodeDeps.deps.store.jobs, queue, models: ["tiny"], logger: createLogger("error") });
   expect(await reconciler.reconcile(Date.now() + 60_000)).toEqual({ requeued: 2 });
   for (const id of [failing, acked]) {
-    expect(api.nodeDeps.deps.store.get(id)!.status).toBe("queued");
+    expect((await api.nodeDeps.deps.store.jobs.get(id))!.status).toBe("queued");
     expect(["waiting", "prioritized"]).toContain(await queue.stateOf(id, "tiny"));
   }
   await queue.close();

@@ -1,15 +1,14 @@
-// Webhooks on real parts: the API (in-process), SQLite, Redis/BullMQ and the worker's delivery
+// Webhooks on real parts: the API (in-process), SQLite, Redis/BullMQ and a worker's webhook
 // runtime, posting to real localhost receivers that verify signatures with `standardwebhooks`.
-// Rows are finished exactly as the generate processor does (store write, then onChanged).
+// Rows are finished through the worker's job lifecycle, exactly as the generate processor does.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Redis } from "ioredis";
 import { Webhook } from "standardwebhooks";
-import { openDatabase, type GenqDatabase } from "../../shared/db/client.ts";
-import { generateWebhookSecret, WebhookSecretStore } from "../../shared/db/webhook-secret-store.ts";
 import { createLogger } from "../../shared/logger.ts";
-import { WebhookQueue } from "../../shared/queue/webhook-queue.ts";
+import { openNodeServices, type NodeServices } from "../../shared/node-services.ts";
+import { openStore } from "../../shared/store/open-store.ts";
+import { generateWebhookSecret } from "../../shared/store/webhook-secret-store.ts";
 import { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
-import { startDelivery, type DeliveryHandle, type DeliveryRuntimeOptions } from "../../worker/delivery-runtime.ts";
+import { startWebhookRuntime, type WebhookRuntime, type WebhookRuntimeOptions } from "../../worker/webhooks/webhook-runtime.ts";
 import { WebhookSender } from "../../worker/webhooks/webhook-sender.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type TestApi } from "../harness/test-api.ts";
@@ -20,12 +19,12 @@ const SECRET = generateWebhookSecret();
 interface Stack {
   env: TestEnv;
   api: TestApi;
-  delivery: DeliveryHandle;
-  db: GenqDatabase;
-  redis: Redis;
+  /** The worker process's side: store, Redis services and the job lifecycle. */
+  worker: NodeServices;
+  delivery: WebhookRuntime;
 }
 
-async function startStack(overrides: Record<string, string>, options: DeliveryRuntimeOptions = {}): Promise<Stack> {
+async function startStack(overrides: Record<string, string>, options: WebhookRuntimeOptions = {}): Promise<Stack> {
   const env = await createTestEnv({
     GENQ_WEBHOOK_SECRET: SECRET,
     GENQ_WEBHOOK_RETRY_SCHEDULE: "0,30ms,30ms,30ms",
@@ -34,30 +33,24 @@ async function startStack(overrides: Record<string, string>, options: DeliveryRu
     ...overrides,
   });
   const api = await startTestApi(env.config);
-  const db = openDatabase(env.config.databasePath);
-  const redis = new Redis(env.config.redisUrl!, { maxRetriesPerRequest: null });
-  const delivery = startDelivery(env.config, { db, connection: redis, logger: createLogger("silent") }, options);
-  return { env, api, delivery, db, redis };
+  const logger = createLogger("silent");
+  const worker = await openNodeServices(env.config, openStore(env.config), logger, "patient");
+  const delivery = await startWebhookRuntime(env.config, worker, logger, options);
+  return { env, api, worker, delivery };
 }
 
 async function stopStack(stack: Stack | undefined): Promise<void> {
   if (!stack) return;
   await stack.delivery.close();
   await stack.api.close();
-  stack.redis.disconnect();
-  stack.db.$client.close();
+  await stack.worker.close();
   await stack.env.cleanup();
 }
 
 /** Runs a submitted job to `succeeded` the way the worker's processor does. */
 async function finishJob(stack: Stack, id: string, text = "hello"): Promise<void> {
-  const { store, events } = stack.api.nodeDeps.deps;
-  store.markRunning(id, Date.now());
-  await stack.delivery.onChanged(store.get(id)!);
-  store.complete(id, { outputText: text, finishReason: "stop", promptTokens: 1, completionTokens: 2 }, Date.now());
-  const row = store.get(id)!;
-  await stack.delivery.onChanged(row);
-  await events.publishChanged({ id, status: row.status, version: row.version });
+  await stack.worker.lifecycle.start(id);
+  await stack.worker.lifecycle.complete(id, { outputText: text, finishReason: "stop", promptTokens: 1, completionTokens: 2 });
 }
 
 async function submit(stack: Stack, webhook: unknown): Promise<string> {
@@ -187,25 +180,24 @@ describe("webhook delivery", () => {
     expect(String(request.headers["webhook-signature"]).split(" ")).toHaveLength(2);
     for (const key of [secret, SECRET]) expect(new Webhook(key).verify(request.body, request.headers as Record<string, string>)).toBeTruthy();
 
-    const secrets = new WebhookSecretStore(stack.db, { configuredSecret: SECRET, graceMs: 86_400_000 });
-    expect(secrets.signingSecrets("", Date.now())).toEqual([secret, SECRET]);
-    expect(secrets.signingSecrets("", Date.now() + 86_400_001)).toEqual([secret]);
-    expect(secrets.signingSecrets("other-tenant")).toEqual([SECRET]);
+    const secrets = stack.worker.store.webhookSecrets;
+    expect(await secrets.signingSecrets("", Date.now())).toEqual([secret, SECRET]);
+    expect(await secrets.signingSecrets("", Date.now() + 86_400_001)).toEqual([secret]);
+    expect(await secrets.signingSecrets("other-tenant", Date.now())).toEqual([SECRET]);
   });
 
   it("repairs a crash between the terminal write and the dispatch, and a BullMQ job lost with Redis", async () => {
-    const { store } = stack.api.nodeDeps.deps;
-    // Crash 1: the row went terminal, the process died before dispatching.
+    const { jobs } = stack.worker.store;
+    // Crash 1: the row went terminal, the process died before announcing (a store write alone).
     const orphan = await submit(stack, { url: `${receiver.url}/orphan` });
-    store.markRunning(orphan, Date.now());
-    store.complete(orphan, { outputText: "late", finishReason: "stop", promptTokens: 1, completionTokens: 1 }, Date.now());
+    await jobs.markRunning(orphan, Date.now());
+    await jobs.complete(orphan, { outputText: "late", finishReason: "stop", promptTokens: 1, completionTokens: 1 }, Date.now());
     // Crash 2: the delivery row exists but Redis lost its BullMQ job.
     receiver.script("/lost", (n) => ({ status: n === 0 ? 500 : 200 }));
     const lost = await submit(stack, { url: `${receiver.url}/lost` });
     await stack.delivery.webhookWorker.pause();
     await finishJob(stack, lost);
-    const queue = new WebhookQueue({ connection: stack.redis, prefix: stack.env.config.queuePrefix });
-    await queue.queue.obliterate({ force: true });
+    await stack.worker.webhookQueue.queue.obliterate({ force: true });
     stack.delivery.webhookWorker.resume();
 
     expect(await deliveries(stack, orphan)).toEqual([]);
@@ -214,7 +206,6 @@ describe("webhook delivery", () => {
     expect((await settled(stack, orphan))[0].status).toBe("delivered");
     expect((await settled(stack, lost))[0].status).toBe("delivered");
     expect(receiver.on("/orphan")).toHaveLength(1);
-    await queue.close();
   });
 });
 
@@ -240,7 +231,7 @@ describe("a worker that dies mid-POST", () => {
     await finishJob(stack, id);
     await eventually(() => receiver.on("/crash").length === 1, 5_000, "the first POST");
     await stack.delivery.webhookWorker.close(true); // the crash: no lock renewal, no result
-    const successor = startDelivery(stack.env.config, { db: stack.db, connection: stack.redis, logger: createLogger("silent") }, { webhookLockMs: 300 });
+    const successor = await startWebhookRuntime(stack.env.config, stack.worker, createLogger("silent"), { webhookLockMs: 300 });
     try {
       const [delivery] = await settled(stack, id);
       expect(delivery.status).toBe("delivered");

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { greedyRequest, promptOf, startEngine, type EngineRun } from "../harness/engine-runner.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";
-import type { FromThreadMessage } from "../../worker/thread/thread-messages.ts";
+import type { GenerationEvent } from "../../worker/engine/generation.ts";
 
 const VOCAB = 512;
 let shared: EngineRun;
@@ -11,7 +11,7 @@ let shared: EngineRun;
 const engineWith = (options: Parameters<typeof startEngine>[1] = {}) =>
   startEngine(shared.card.path, { card: shared.card, lm: shared.lm, ...options });
 const deltasOf = (run: EngineRun, id: string) =>
-  run.messages.filter((m): m is Extract<FromThreadMessage, { type: "delta" }> => m.type === "delta" && m.id === id);
+  run.messages.filter((m): m is Extract<GenerationEvent, { type: "delta" }> => m.type === "delta" && m.id === id);
 
 beforeAll(async () => {
   shared = await startEngine(await tinyModelDir());

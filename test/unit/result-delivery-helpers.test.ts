@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { parseConfig } from "../../shared/config.ts";
-import type { JobRow } from "../../shared/db/schema/jobs.ts";
-import { generateWebhookSecret } from "../../shared/db/webhook-secret-store.ts";
+import type { JobRow } from "../../shared/store/schema/jobs.ts";
+import { generateWebhookSecret } from "../../shared/store/webhook-secret-store.ts";
 import { nextRetry, parseDurationList, parseRetryAfter } from "../../shared/webhooks/retry-schedule.ts";
 import { buildWebhookPayload } from "../../shared/webhooks/webhook-payload.ts";
 import { signWebhook } from "../../shared/webhooks/webhook-signer.ts";

@@ -3,7 +3,7 @@
 // group whose prompt is done samples its first tokens and joins the lanes (decode-lanes.ts).
 import type { CausalLm } from "../model/causal-lm.ts";
 import type { KvCache } from "../model/kv-cache.ts";
-import type { FromThreadMessage, GenerationRequest } from "../thread/thread-messages.ts";
+import type { GenerationEvent, GenerationRequest } from "./generation.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
 import { packLanes, type DecodeLane } from "./decode-lanes.ts";
 import { PrefillGroup } from "./prefill-group.ts";
@@ -35,7 +35,7 @@ export interface EngineStats {
   steps: number;
 }
 
-export type EngineEmit = (message: FromThreadMessage) => void;
+export type EngineEmit = (event: GenerationEvent) => void;
 
 /** Observation points for tests and benchmarks (not part of the thread protocol). */
 export interface EngineHooks {

@@ -24,11 +24,6 @@ export class Scheduler {
     return this.waiting.length;
   }
 
-  /** Whether the sequence could ever be admitted (alone) under maxKvTokens. */
-  fitsAlone(sequence: Sequence): boolean {
-    return sequence.reservedTokens <= this.limits.maxKvTokens;
-  }
-
   enqueue(sequence: Sequence): void {
     // Insert after every sequence of equal or more urgent priority: stable, arrival order within a priority.
     const priority = sequence.request.priority;

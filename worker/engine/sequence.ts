@@ -3,7 +3,7 @@
 import { IncrementalDetokenizer } from "../sampling/incremental-detokenizer.ts";
 import { StopSequenceMatcher } from "../sampling/stop-sequence-matcher.ts";
 import { TokenSampler } from "../sampling/token-sampler.ts";
-import type { FinishReason, GenerationRequest } from "../thread/thread-messages.ts";
+import type { FinishReason, GenerationRequest } from "./generation.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
 
 export type SequenceState = "waiting" | "prefilling" | "running" | "finished";

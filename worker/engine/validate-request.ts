@@ -1,10 +1,13 @@
-// Checks a request against the model before it is queued: token ids inside the vocabulary, prompt +
-// max_tokens within the context and within what the KV cache can ever hold.
+// Checks a request against the loaded model before it is queued: token ids inside the
+// vocabulary, the shared context rule (shared/models/context-check.ts), and what only this worker
+// knows: whether its KV cache can ever hold the sequence. Field bounds were decided at submit.
+import type { GenerationErrorCode } from "../../shared/errors.ts";
+import { contextOverflow } from "../../shared/models/context-check.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
-import type { GenerationRequest } from "../thread/thread-messages.ts";
+import type { GenerationRequest } from "./generation.ts";
 
 export interface RequestProblem {
-  code: "INVALID_TOKEN" | "CONTEXT_LENGTH_EXCEEDED" | "ENGINE_ERROR";
+  code: GenerationErrorCode;
   message: string;
 }
 
@@ -20,16 +23,9 @@ export function validateRequest(request: GenerationRequest, card: ModelCard, max
       };
     }
   }
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) {
-    return { code: "ENGINE_ERROR", message: `invalid request: max_tokens must be an integer ≥ 1, got ${maxTokens}` };
-  }
+  const overflow = contextOverflow(card, promptIds.length, maxTokens);
+  if (overflow) return { code: "CONTEXT_LENGTH_EXCEEDED", message: overflow };
   const total = promptIds.length + maxTokens;
-  if (total > card.contextLength) {
-    return {
-      code: "CONTEXT_LENGTH_EXCEEDED",
-      message: `prompt (${promptIds.length} tokens) + max_tokens (${maxTokens}) = ${total} exceeds the context length of ${card.name} (${card.contextLength})`,
-    };
-  }
   if (total > maxKvTokens) {
     return {
       code: "CONTEXT_LENGTH_EXCEEDED",

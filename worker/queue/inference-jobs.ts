@@ -1,27 +1,27 @@
 // Turns the inference thread's event stream into one promise per job, plus per-job listeners
 // for streaming (started / delta), and the hand-back of jobs on shutdown. The main thread never
 // blocks on the model.
-import type { FinishReason, FromThreadMessage, GenerationRequest } from "../thread/thread-messages.ts";
+import type { GenerationErrorCode } from "../../shared/errors.ts";
+import type { FinishReason, GenerationRequest } from "../engine/generation.ts";
+import type { InferenceClient } from "../thread/inference-client.ts";
+import type { FromThreadMessage } from "../thread/thread-messages.ts";
 
 export type GenerationOutcome =
   | { kind: "finished"; text: string; finishReason: FinishReason; promptTokens: number; completionTokens: number }
-  | { kind: "failed"; code: string; message: string }
+  | { kind: "failed"; code: GenerationErrorCode; message: string }
   /** The engine broke while the job was in flight (not necessarily the job's fault): retry it. */
   | { kind: "crashed"; message: string }
   /** Taken back from the engine on shutdown (see handBack); `started` = it had begun running. */
   | { kind: "handed-back"; started: boolean };
 
 export interface GenerationListeners {
+  /** The engine admitted the job (its run begins): counted for poison-job detection. */
   onStarted?: () => void;
   onDelta?: (text: string, tokens: number) => void;
 }
 
-/** What InferenceJobs needs from the thread client (InferenceClient implements it). */
-export interface InferencePort {
-  submit(request: GenerationRequest): void;
-  cancel(id: string): void;
-  subscribe(listener: (message: FromThreadMessage) => void): () => void;
-}
+/** What InferenceJobs uses of the thread client. */
+type InferenceThread = Pick<InferenceClient, "submit" | "cancel" | "subscribe">;
 
 interface Pending extends GenerationListeners {
   resolve: (outcome: GenerationOutcome) => void;
@@ -32,7 +32,7 @@ export class InferenceJobs {
   private readonly pending = new Map<string, Pending>();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly inference: InferencePort) {
+  constructor(private readonly inference: InferenceThread) {
     this.unsubscribe = inference.subscribe((message) => this.onMessage(message));
   }
 
@@ -41,11 +41,6 @@ export class InferenceJobs {
       this.pending.set(request.id, { ...listeners, resolve, started: false });
       this.inference.submit(request);
     });
-  }
-
-  /** True when this process is generating the job (so a cancel signal is ours to act on). */
-  has(id: string): boolean {
-    return this.pending.has(id);
   }
 
   cancel(id: string): void {

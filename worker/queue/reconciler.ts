@@ -1,12 +1,13 @@
-// Invariant 2: Redis may lose data. Rows that are queued/running in SQLite but unknown to BullMQ
-// are re-enqueued (idempotent: job id = row id), and so are rows whose BullMQ job ended without a
-// result: the queue's verdict never fails a row (invariant 7; poison jobs are caught by run counts).
-import type { JobStore } from "../../shared/db/job-store.ts";
-import type { JobQueue } from "../../shared/queue/job-queue.ts";
+// Invariant 2: Redis may lose data. Rows that are queued/running in the store but unknown to
+// BullMQ are re-enqueued (idempotent: job id = row id), and so are rows whose BullMQ job ended
+// without a result: the queue's verdict never fails a row (invariant 7; poison jobs are caught by
+// engine-run counts in the processor).
 import type { Logger } from "../../shared/logger.ts";
+import type { JobQueue } from "../../shared/queue/job-queue.ts";
+import type { JobStore } from "../../shared/store/job-store.ts";
 
 export interface ReconcilerOptions {
-  store: JobStore;
+  jobs: JobStore;
   queue: JobQueue;
   /** Only rows of these models (the ones this worker serves). */
   models: string[];
@@ -22,11 +23,11 @@ export class Reconciler {
 
   /** One pass; returns how many rows were re-enqueued. */
   async reconcile(nowMs = Date.now()): Promise<{ requeued: number }> {
-    const { store, queue, logger } = this.options;
+    const { jobs, queue, logger } = this.options;
     const served = new Set(this.options.models);
-    const rows = store
-      .listActive(nowMs - (this.options.minAgeMs ?? 10_000), this.options.batchSize ?? 500)
-      .filter((row) => served.has(row.model));
+    const rows = (await jobs.listActive(nowMs - (this.options.minAgeMs ?? 10_000), this.options.batchSize ?? 500)).filter((row) =>
+      served.has(row.model),
+    );
     let requeued = 0;
     for (const row of rows) {
       const state = await queue.stateOf(row.id, row.model);

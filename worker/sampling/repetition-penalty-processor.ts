@@ -9,9 +9,6 @@ export class RepetitionPenaltyProcessor implements LogitsProcessor {
   private epoch = 0;
 
   constructor(penalty: number, vocabSize: number) {
-    if (!(penalty > 0) || !Number.isFinite(penalty)) {
-      throw new RangeError(`repetition penalty must be a finite number > 0, got ${penalty}`);
-    }
     this.penalty = penalty;
     this.seenEpoch = new Uint32Array(vocabSize);
   }

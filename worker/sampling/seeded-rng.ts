@@ -18,9 +18,6 @@ export class SeededRng {
       this.setState(state[0], state[1], state[2], state[3]);
       return;
     }
-    if (!Number.isSafeInteger(seed)) {
-      throw new RangeError(`seed must be a safe integer, got ${seed}`);
-    }
     // Feed both 32-bit halves through splitmix32 so nearby seeds (0, 1, 2…) give unrelated states.
     const low = seed >>> 0;
     const high = Math.floor(seed / 2 ** 32) >>> 0;

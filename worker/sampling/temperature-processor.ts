@@ -6,9 +6,6 @@ export class TemperatureProcessor implements LogitsProcessor {
   private readonly inverseTemperature: number;
 
   constructor(temperature: number) {
-    if (!(temperature > 0) || !Number.isFinite(temperature)) {
-      throw new RangeError(`temperature must be a finite number > 0, got ${temperature}`);
-    }
     // One multiply per logit is cheaper than a divide over a 32k–128k vocab.
     this.inverseTemperature = 1 / temperature;
   }

@@ -25,7 +25,12 @@ export class TokenSampler {
     if (!(temperature >= 0) || !Number.isFinite(temperature)) {
       throw new RangeError(`temperature must be a finite number ≥ 0, got ${temperature}`);
     }
-    // Checked here as well as in the processors so a bad request fails whatever its temperature.
+    // The engine's input boundary (the API's request schema decides the user-facing bounds):
+    // checked once here, so processors take their arguments as given and a bad request fails
+    // whatever its temperature.
+    if (repetitionPenalty !== undefined && (!(repetitionPenalty > 0) || !Number.isFinite(repetitionPenalty))) {
+      throw new RangeError(`repetition penalty must be a finite number > 0, got ${repetitionPenalty}`);
+    }
     if (topK !== undefined && (!Number.isInteger(topK) || topK < 0)) {
       throw new RangeError(`top-k must be an integer ≥ 0, got ${topK}`);
     }

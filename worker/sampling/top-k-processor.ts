@@ -8,9 +8,6 @@ export class TopKProcessor implements LogitsProcessor {
   private readonly heap: Float32Array;
 
   constructor(topK: number) {
-    if (!Number.isInteger(topK) || topK < 1) {
-      throw new RangeError(`top-k must be an integer ≥ 1, got ${topK}`);
-    }
     this.topK = topK;
     this.heap = new Float32Array(topK);
   }

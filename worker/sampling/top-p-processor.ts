@@ -27,9 +27,6 @@ export class TopPProcessor implements LogitsProcessor {
   private massAbove = 0;
 
   constructor(topP: number) {
-    if (!(topP > 0 && topP <= 1)) {
-      throw new RangeError(`top-p must be in (0, 1], got ${topP}`);
-    }
     this.topP = topP;
   }
 

@@ -5,7 +5,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { FromThreadMessage, GenerationRequest, InferenceThreadOptions, ToThreadMessage } from "./thread-messages.ts";
+import type { GenerationRequest } from "../engine/generation.ts";
+import type { FromThreadMessage, InferenceThreadOptions, ToThreadMessage } from "./thread-messages.ts";
 
 type ReadyModels = Extract<FromThreadMessage, { type: "ready" }>["models"];
 type Listener = (message: FromThreadMessage) => void;

@@ -1,6 +1,7 @@
 // The message protocol between the worker's main thread (BullMQ, SQLite) and the inference
-// thread (onnxruntime sessions, scheduler). Plain structured-clone data only.
-import type { SamplingParams } from "../sampling/sampling-params.ts";
+// thread (onnxruntime sessions, scheduler): a transport for the engine's requests and events
+// (worker/engine/generation.ts). Plain structured-clone data only.
+import type { GenerationEvent, GenerationRequest } from "../engine/generation.ts";
 
 export interface InferenceThreadOptions {
   /** Model name -> folder, in registration order (the first is the default). */
@@ -17,51 +18,15 @@ export interface InferenceThreadOptions {
   prefillChunkTokens: number;
 }
 
-export interface GenerationRequest {
-  id: string;
-  model: string;
-  /** Prompt token ids (already rendered with the chat template and tokenized). */
-  promptIds: number[];
-  maxTokens: number;
-  sampling: SamplingParams;
-  stop: string[];
-  ignoreEos: boolean;
-  /** 0 (most urgent) .. 9; admission is by priority, then arrival order. */
-  priority: number;
-  /**
-   * Run alone (no batch mates): set for a job that was in flight during earlier engine crashes, so
-   * that its next crash is attributable to it and innocent batch mates are not dragged along.
-   */
-  exclusive?: boolean;
-}
-
 export type ToThreadMessage =
   | { type: "submit"; request: GenerationRequest }
   | { type: "cancel"; id: string }
   | { type: "shutdown" };
 
-export type FinishReason = "stop" | "length" | "canceled";
-
 export type FromThreadMessage =
   | { type: "ready"; models: Array<{ name: string; vocabSize: number; contextLength: number }> }
   | { type: "init-failed"; message: string }
-  | { type: "started"; id: string }
-  /** New text for a running job (stop strings already held back). `tokens` = completion tokens so far. */
-  | { type: "delta"; id: string; text: string; tokens: number }
-  | {
-      type: "finished";
-      id: string;
-      text: string;
-      finishReason: FinishReason;
-      promptTokens: number;
-      completionTokens: number;
-    }
-  /**
-   * ENGINE_CRASHED: a forward pass or the thread itself broke while the job was in flight; the job is
-   * not at fault by itself (it is handed back and retried until it proves to be a poison job).
-   * The other codes are the request's own, final failures.
-   */
-  | { type: "failed"; id: string; code: "INVALID_TOKEN" | "CONTEXT_LENGTH_EXCEEDED" | "ENGINE_ERROR" | "ENGINE_CRASHED"; message: string }
+  | GenerationEvent
   /**
    * Engine load, at most every 500 ms while busy. `running` = admitted (decoding or prefilling);
    * `kvTokens` = KV slots allocated, padding included; `kvBytes` = their key+value bytes.

@@ -2,11 +2,10 @@
 // only), list, revoke. Mounted under /v1/admin/keys; app.ts puts adminGuard in front.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { KEY_ID_PATTERN, TENANT_PATTERN } from "../../../shared/db/api-key-store.ts";
-import type { ApiKeyRow } from "../../../shared/db/schema/api-keys.ts";
+import { issueApiKey, KEY_ID_PATTERN, TENANT_PATTERN } from "../../../shared/auth/api-keys.ts";
+import type { ApiKeyRow } from "../../../shared/store/schema/api-keys.ts";
 import { GenqError } from "../../../shared/errors.ts";
-import type { AppDeps, ApiLimits } from "../../app-deps.ts";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { readJsonBody } from "../../middleware/json-body.ts";
 import { validationError } from "../jobs/validation-problems.ts";
 
@@ -31,26 +30,26 @@ function toApiKeyObject(row: ApiKeyRow) {
   };
 }
 
-export function adminKeysRoutes(deps: AppDeps, limits: ApiLimits): Hono<AppEnv> {
-  const { keys } = deps.auth;
-  const now = deps.now ?? Date.now;
+export function adminKeysRoutes(deps: AppDeps): Hono<AppEnv> {
+  const keys = deps.store.apiKeys;
+  const { limits, now } = deps;
   const noStore = (c: Context) => c.header("cache-control", "no-store");
   return new Hono<AppEnv>()
     .post("/", async (c) => {
       const parsed = createKeyRequest.safeParse(await readJsonBody(c, limits.maxBodyBytes, limits.maxJsonDepth));
       if (!parsed.success) throw validationError(parsed.error);
-      const { row, key } = keys.create({ name: parsed.data.name, tenantId: parsed.data.tenant }, now());
+      const { row, key } = await issueApiKey(keys, { name: parsed.data.name, tenantId: parsed.data.tenant }, now());
       deps.logger.info("api key issued", { keyId: row.id, name: row.name, tenant: row.tenantId });
       noStore(c);
       return c.json({ ...toApiKeyObject(row), key }, 201);
     })
-    .get("/", (c) => {
+    .get("/", async (c) => {
       noStore(c);
-      return c.json({ object: "list", data: keys.list().map(toApiKeyObject) });
+      return c.json({ object: "list", data: (await keys.list()).map(toApiKeyObject) });
     })
-    .delete("/:id", (c) => {
+    .delete("/:id", async (c) => {
       const id = c.req.param("id");
-      const row = KEY_ID_PATTERN.test(id) ? keys.revoke(id, now()) : undefined;
+      const row = KEY_ID_PATTERN.test(id) ? await keys.revoke(id, now()) : undefined;
       if (!row) throw new GenqError("API_KEY_NOT_FOUND", `no API key ${JSON.stringify(id.slice(0, 64))}`);
       deps.logger.info("api key revoked", { keyId: row.id, tenant: row.tenantId });
       noStore(c);

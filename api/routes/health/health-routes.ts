@@ -1,8 +1,7 @@
 // Liveness (/healthz: the process answers), readiness (/readyz: the store takes writes, Redis
 // answers, and every model has a live worker) and Prometheus metrics (/metrics).
 import { Hono } from "hono";
-import type { AppDeps } from "../../app-deps.ts";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppDeps, AppEnv } from "../../app-deps.ts";
 
 export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
@@ -11,13 +10,13 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
       const checks: Record<string, string> = {};
       let workers: Record<string, number> | undefined;
       try {
-        await deps.readiness.checkStoreWritable();
+        await deps.store.checkWritable();
         checks.database = "ok";
       } catch (error) {
         checks.database = `not writable: ${(error as Error).message}`;
       }
       try {
-        await deps.queue.ping?.();
+        await deps.queue.ping();
         checks.redis = "ok";
         workers = await deps.readiness.workersPerModel();
         const unserved = Object.entries(workers).filter(([, n]) => n === 0).map(([model]) => model);
@@ -31,10 +30,10 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
     .get("/metrics", async (c) => {
       const lines: string[] = [];
       lines.push("# HELP genq_jobs Active (queued, running) jobs in the store by status.", "# TYPE genq_jobs gauge");
-      for (const [status, count] of Object.entries(deps.store.countActiveByStatus())) {
+      for (const [status, count] of Object.entries(await deps.store.jobs.countActiveByStatus())) {
         lines.push(`genq_jobs{status="${status}"} ${count}`);
       }
-      const counts = await deps.queue.counts?.().catch(() => undefined);
+      const counts = await deps.queue.counts().catch(() => undefined);
       if (counts) {
         lines.push("# HELP genq_queue_jobs BullMQ jobs by queue and state.", "# TYPE genq_queue_jobs gauge");
         for (const [queue, states] of Object.entries(counts)) {

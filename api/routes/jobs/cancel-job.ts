@@ -1,34 +1,30 @@
 // POST /v1/jobs/:id/cancel — a queued job is canceled at once and removed from the queue; a
 // running one is signalled (it stops at its next step, keeping partial text); we wait briefly.
 import type { Context } from "hono";
-import type { AppDeps } from "../../app-deps.ts";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { GenqError } from "../../../shared/errors.ts";
+import { isTerminalStatus } from "../../../shared/store/schema/jobs.ts";
 import { findJobOr404 } from "./find-job.ts";
-import { isTerminalRow } from "./job-object.ts";
 import { respondWithJob } from "./get-job.ts";
 import { awaitTerminal } from "./await-terminal.ts";
 
 const RUNNING_CANCEL_WAIT_MS = 2_000;
 
 export function cancelJobHandler(deps: AppDeps) {
-  const now = deps.now ?? Date.now;
   return async (c: Context<AppEnv>) => {
-    let row = findJobOr404(deps, c);
-    if (isTerminalRow(row)) {
+    let row = await findJobOr404(deps, c);
+    if (isTerminalStatus(row.status)) {
       if (row.status === "canceled") return respondWithJob(c, row);
       throw new GenqError("JOB_NOT_CANCELABLE", `job is already ${row.status}`);
     }
-    if (row.status === "queued" && deps.store.cancelQueued(row.id, now())) {
-      await deps.queue.remove(row.id, row.model).catch(() => false);
-      row = deps.store.get(row.id)!;
-      await deps.delivery?.jobChanged(row);
-      await deps.events.publishChanged({ id: row.id, status: row.status, version: row.version }).catch(() => {});
-      return respondWithJob(c, row);
+    const canceled = row.status === "queued" ? await deps.lifecycle.cancelQueued(row.id) : undefined;
+    if (canceled) {
+      await deps.queue.remove(canceled.id, canceled.model).catch(() => false);
+      return respondWithJob(c, canceled);
     }
     // Running (or it started between our read and our update): signal the worker, wait briefly.
-    if (deps.store.requestCancel(row.id, now())) await deps.events.publishCancel(row.id).catch(() => {});
-    row = await awaitTerminal(deps, deps.store.get(row.id)!, RUNNING_CANCEL_WAIT_MS, c.req.raw.signal);
-    return respondWithJob(c, row, isTerminalRow(row) ? 200 : 202);
+    row = (await deps.lifecycle.requestCancel(row.id)) ?? (await deps.store.jobs.get(row.id)) ?? row;
+    row = await awaitTerminal(deps, row, RUNNING_CANCEL_WAIT_MS, c.req.raw.signal);
+    return respondWithJob(c, row, isTerminalStatus(row.status) ? 200 : 202);
   };
 }

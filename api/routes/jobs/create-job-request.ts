@@ -1,18 +1,17 @@
 // The POST /v1/jobs body: strict (unknown fields are refused), bounded, and normalized into
-// the stored input + params. Strings must be well-formed UTF-16 without NUL characters.
+// the stored input + params. Strings must be well-formed UTF-16 without NUL characters. The one
+// place request bounds are decided: fixed ones here, per-server ones from config (ApiLimits).
 import { z } from "zod";
+import { MAX_TOKENS_CEILING, type TenantLimits } from "../../../shared/config.ts";
 import { DEFAULT_PRIORITY, PRIORITY_ALIASES } from "../../../shared/jobs.ts";
 import { WEBHOOK_EVENTS } from "../../../shared/webhooks/webhook-events.ts";
 
-export const MAX_PROMPT_CHARS = 200_000;
 export const MAX_METADATA_BYTES = 16_384;
-// One list of event names for the schema, the dispatcher and the delivery log.
-export { WEBHOOK_EVENTS };
 
-const cleanString = (max: number) =>
+const cleanString = (max: number, tooLong?: string) =>
   z
     .string()
-    .max(max)
+    .max(max, tooLong)
     .refine((s) => !s.includes("\u0000"), "must not contain NUL characters")
     .refine((s) => s.isWellFormed(), "must be well-formed Unicode (no lone surrogates)");
 
@@ -27,43 +26,55 @@ const webhookUrl = z
   .max(2048)
   .refine((s) => !/[\p{Cc}\s]/u.test(s), "must not contain spaces or control characters");
 
-const message = z.strictObject({
-  role: z.enum(["system", "user", "assistant"]),
-  content: cleanString(MAX_PROMPT_CHARS),
-});
-
 const priority = z
   .union([z.number().int().min(0).max(9), z.enum(["high", "normal", "low"])])
   .transform((p) => (typeof p === "number" ? Math.abs(p) : PRIORITY_ALIASES[p]));
 
-export const createJobRequest = z
-  .strictObject({
-    model: z.string().min(1).max(64).optional(),
-    prompt: cleanString(MAX_PROMPT_CHARS).optional(),
-    messages: z.array(message).min(1).max(256).optional(),
-    max_tokens: z.number().int().min(1).max(1_000_000).default(256),
-    temperature: z.number().min(0).max(5).default(1),
-    top_p: z.number().gt(0).max(1).optional(),
-    top_k: z.number().int().min(0).max(100_000).optional(),
-    repetition_penalty: z.number().gt(0).max(10).optional(),
-    seed: z.number().int().min(0).max(4_294_967_295).optional(),
-    stop: z.array(cleanString(256).min(1)).max(16).optional(),
-    ignore_eos: z.boolean().default(false),
-    priority: priority.default(DEFAULT_PRIORITY),
-    webhook: z
-      .strictObject({
-        url: webhookUrl,
-        events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).optional(),
-      })
-      .optional(),
-    metadata: z
-      .record(z.string().max(256), z.unknown())
-      .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES} bytes as JSON`)
-      .optional(),
-  })
-  .refine((body) => (body.prompt === undefined) !== (body.messages === undefined), {
-    message: 'send exactly one of "prompt" or "messages"',
-    path: ["prompt"],
+/**
+ * The schema for this server's limits: the prompt, or all message contents together, within
+ * GENQ_MAX_PROMPT_CHARS. max_tokens only has to be well-formed here (1..MAX_TOKENS_CEILING): the
+ * model's context (the more specific answer) and then GENQ_MAX_TOKENS_LIMIT are checked after tokenizing.
+ */
+export function createJobRequestSchema(limits: Pick<TenantLimits, "maxPromptChars">) {
+  const tooLong = `must be at most ${limits.maxPromptChars} characters on this server`;
+  const message = z.strictObject({
+    role: z.enum(["system", "user", "assistant"]),
+    content: cleanString(limits.maxPromptChars),
   });
+  return z
+    .strictObject({
+      model: z.string().min(1).max(64).optional(),
+      prompt: cleanString(limits.maxPromptChars, tooLong).optional(),
+      messages: z
+        .array(message)
+        .min(1)
+        .max(256)
+        .refine((messages) => messages.reduce((sum, m) => sum + m.content.length, 0) <= limits.maxPromptChars, `contents together ${tooLong}`)
+        .optional(),
+      max_tokens: z.number().int().min(1).max(MAX_TOKENS_CEILING).default(256),
+      temperature: z.number().min(0).max(5).default(1),
+      top_p: z.number().gt(0).max(1).optional(),
+      top_k: z.number().int().min(0).max(100_000).optional(),
+      repetition_penalty: z.number().gt(0).max(10).optional(),
+      seed: z.number().int().min(0).max(4_294_967_295).optional(),
+      stop: z.array(cleanString(256).min(1)).max(16).optional(),
+      ignore_eos: z.boolean().default(false),
+      priority: priority.default(DEFAULT_PRIORITY),
+      webhook: z
+        .strictObject({
+          url: webhookUrl,
+          events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).optional(),
+        })
+        .optional(),
+      metadata: z
+        .record(z.string().max(256), z.unknown())
+        .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES} bytes as JSON`)
+        .optional(),
+    })
+    .refine((body) => (body.prompt === undefined) !== (body.messages === undefined), {
+      message: 'send exactly one of "prompt" or "messages"',
+      path: ["prompt"],
+    });
+}
 
-export type CreateJobRequest = z.infer<typeof createJobRequest>;
+export type CreateJobRequest = z.infer<ReturnType<typeof createJobRequestSchema>>;

@@ -2,24 +2,26 @@
 // source of truth), then enqueue with job id = row id. Idempotency-Key replays the first answer.
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
-import type { AppDeps } from "../../app-deps.ts";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { GenqError } from "../../../shared/errors.ts";
 import { newJobId } from "../../../shared/ids.ts";
 import type { JobInput, JobParams } from "../../../shared/jobs.ts";
+import { contextOverflow } from "../../../shared/models/context-check.ts";
 import { ModelFolderError } from "../../../shared/models/model-card.ts";
+import type { JobRow } from "../../../shared/store/schema/jobs.ts";
+import { checkWebhookUrl } from "../../../shared/webhooks/webhook-url-check.ts";
 import { readJsonBody } from "../../middleware/json-body.ts";
-import { createJobRequest, type CreateJobRequest } from "./create-job-request.ts";
+import { createJobRequestSchema, type CreateJobRequest } from "./create-job-request.ts";
 import { jobEtag, toJobObject } from "./job-object.ts";
 import { SubmitLimits } from "./submit-limits.ts";
 import { validationError } from "./validation-problems.ts";
-import type { ApiLimits } from "../../app-deps.ts";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export function createJobHandler(deps: AppDeps, limits: ApiLimits) {
-  const now = deps.now ?? Date.now;
-  const submitLimits = new SubmitLimits(deps, limits);
+export function createJobHandler(deps: AppDeps) {
+  const { limits, now } = deps;
+  const submitLimits = new SubmitLimits(deps);
+  const createJobRequest = createJobRequestSchema(limits);
   return async (c: Context<AppEnv>) => {
     const tenantId = c.get("tenantId");
     await submitLimits.takeSubmitToken(tenantId);
@@ -32,12 +34,12 @@ export function createJobHandler(deps: AppDeps, limits: ApiLimits) {
     if (!parsed.success) throw validationError(parsed.error);
     const body = parsed.data;
     // SSRF rules that need no DNS (scheme, credentials, literal IPs) refuse at submit.
-    if (body.webhook) deps.delivery?.webhooks.checkUrl(body.webhook.url);
-    submitLimits.checkPromptSize(body);
+    if (body.webhook) checkWebhookUrl(body.webhook.url, deps.webhookPolicy);
     const requestHash = createHash("sha256").update(JSON.stringify(raw)).digest("base64url");
 
     if (idempotencyKey) {
-      const existing = deps.store.findByIdempotencyKey(tenantId, idempotencyKey);
+      // Early answer for a replay (no tokenizing); admit() below decides atomically.
+      const existing = await deps.store.jobs.findByIdempotencyKey(tenantId, idempotencyKey);
       if (existing) return replay(c, existing, requestHash);
     }
 
@@ -46,12 +48,8 @@ export function createJobHandler(deps: AppDeps, limits: ApiLimits) {
     if (!card) throw new GenqError("UNKNOWN_MODEL", `model "${modelName}" is not served here; known: ${[...deps.models.keys()].join(", ")}`);
     const input: JobInput = body.prompt !== undefined ? { prompt: body.prompt } : { messages: body.messages! };
     const promptTokens = countPromptTokens(card, input);
-    if (promptTokens + body.max_tokens > card.contextLength) {
-      throw new GenqError(
-        "CONTEXT_LENGTH_EXCEEDED",
-        `prompt (${promptTokens} tokens) + max_tokens (${body.max_tokens}) exceeds the model's context of ${card.contextLength} tokens`,
-      );
-    }
+    const overflow = contextOverflow(card, promptTokens, body.max_tokens);
+    if (overflow) throw new GenqError("CONTEXT_LENGTH_EXCEEDED", overflow);
     submitLimits.checkMaxTokens(body);
 
     const id = newJobId();
@@ -72,30 +70,23 @@ export function createJobHandler(deps: AppDeps, limits: ApiLimits) {
       createdAt,
       updatedAt: createdAt,
     };
-    let admitted: ReturnType<AppDeps["store"]["insertWithinQuota"]>;
-    try {
-      admitted = deps.store.insertWithinQuota(row, limits.maxActiveJobsPerTenant);
-    } catch (error) {
-      // Two requests with one Idempotency-Key raced: the unique index let exactly one in.
-      const winner = idempotencyKey ? deps.store.findByIdempotencyKey(tenantId, idempotencyKey) : undefined;
-      if (winner) return replay(c, winner, requestHash);
-      throw error;
-    }
-    if (!admitted.inserted) throw submitLimits.quotaExceeded(admitted.active);
+    const admitted = await deps.store.jobs.admit(row, limits.maxActiveJobs);
+    // Two requests with one Idempotency-Key raced: exactly one was admitted.
+    if (admitted.outcome === "duplicate") return replay(c, admitted.row, requestHash);
+    if (admitted.outcome === "over-quota") throw submitLimits.quotaExceeded(admitted.active);
     try {
       await deps.queue.enqueue({ id, model: modelName, priority: body.priority, tenantRank: admitted.queuedAhead });
     } catch (error) {
       // The row is durable; the reconciler enqueues it once Redis answers again (invariant 2).
       deps.logger.warn("enqueue failed; the reconciler will retry", { jobId: id, error });
     }
-    const stored = deps.store.get(id)!;
-    c.header("etag", jobEtag(stored));
+    c.header("etag", jobEtag(admitted.row));
     c.header("location", `/v1/jobs/${id}`);
-    return c.json(toJobObject(stored), 202);
+    return c.json(toJobObject(admitted.row), 202);
   };
 }
 
-function replay(c: Context<AppEnv>, existing: NonNullable<ReturnType<AppDeps["store"]["get"]>>, requestHash: string) {
+function replay(c: Context<AppEnv>, existing: JobRow, requestHash: string) {
   if (existing.requestHash !== requestHash) {
     throw new GenqError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request body");
   }

@@ -2,45 +2,43 @@
 // and `?wait=N` long-poll: held until the job is terminal or N seconds pass, woken by the Redis
 // event bus (never by re-reading SQLite in a loop).
 import type { Context } from "hono";
-import type { AppDeps, ApiLimits } from "../../app-deps.ts";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { GenqError } from "../../../shared/errors.ts";
-import type { JobRow } from "../../../shared/db/schema/jobs.ts";
-import { isTerminalRow, jobEtag, toJobObject } from "./job-object.ts";
+import { isTerminalStatus, type JobRow } from "../../../shared/store/schema/jobs.ts";
+import { jobEtag, toJobObject } from "./job-object.ts";
 import { findJobOr404 } from "./find-job.ts";
 import { awaitTerminal } from "./await-terminal.ts";
-import type { DeliveryPorts } from "../../delivery-ports.ts";
 import { ifNoneMatchHits } from "./etag-match.ts";
 import { fieldsVariant, parseFields, pickFields, type JobField } from "./job-fields.ts";
 import { retryAfterSeconds } from "./retry-after.ts";
 
-export function getJobHandler(deps: AppDeps, limits: ApiLimits) {
+export function getJobHandler(deps: AppDeps) {
   return async (c: Context<AppEnv>) => {
-    const waitSeconds = parseWait(c.req.query("wait"), limits.maxWaitSeconds);
+    const waitSeconds = parseWait(c.req.query("wait"), deps.limits.maxWaitSeconds);
     const fields = parseFields(c.req.query("fields"));
-    let row = findJobOr404(deps, c);
-    if (waitSeconds > 0 && !isTerminalRow(row)) row = await awaitTerminal(deps, row, waitSeconds * 1000, c.req.raw.signal);
-    return respondWithJob(c, row, 200, { fields, delivery: deps.delivery });
+    let row = await findJobOr404(deps, c);
+    if (waitSeconds > 0 && !isTerminalStatus(row.status)) row = await awaitTerminal(deps, row, waitSeconds * 1000, c.req.raw.signal);
+    return respondWithJob(c, row, 200, { fields, deps });
   };
 }
 
-/** How to render the job: a `fields` subset, and the ports that know the queue position. */
+/** How to render the job: a `fields` subset, and (to show the queue position) the deps that know it. */
 export interface JobView {
   fields?: JobField[];
-  delivery?: DeliveryPorts;
+  deps?: Pick<AppDeps, "queuePositions" | "throughput">;
 }
 
 export async function respondWithJob(c: Context<AppEnv>, row: JobRow, status: 200 | 202 = 200, view: JobView = {}): Promise<Response> {
   // One ZRANK while queued; it feeds queue_position, the ETag and Retry-After.
   const position =
-    row.status === "queued" && view.delivery ? await view.delivery.queuePosition(row.id, row.model).catch(() => null) : null;
+    row.status === "queued" && view.deps ? await view.deps.queuePositions.of(row.id, row.model).catch(() => null) : null;
   const showsPosition = !view.fields || view.fields.includes("queue_position");
   const variant = [fieldsVariant(view.fields), showsPosition && position !== null ? `p${position}` : ""].filter(Boolean).join(".");
   const etag = jobEtag(row, variant);
   c.header("etag", etag);
   c.header("cache-control", "private, no-cache");
-  if (!isTerminalRow(row)) {
-    c.header("retry-after", String(retryAfterSeconds(row.status, position, view.delivery?.completionsPerSecond() ?? 0)));
+  if (!isTerminalStatus(row.status)) {
+    c.header("retry-after", String(retryAfterSeconds(row.status, position, view.deps?.throughput.completionsPerSecond() ?? 0)));
   }
   if (ifNoneMatchHits(c.req.header("if-none-match"), etag)) return c.body(null, 304);
   return c.json(pickFields({ ...toJobObject(row), queue_position: position }, view.fields), status);

@@ -1,7 +1,6 @@
 // The public job object (DESIGN "Job object") as the API answers it, and its ETag. The shape is
 // built in shared/job-summary.ts so webhooks and SSE announce exactly the same object.
-import type { JobRow } from "../../../shared/db/schema/jobs.ts";
-import { TERMINAL_STATUSES } from "../../../shared/db/schema/jobs.ts";
+import type { JobRow } from "../../../shared/store/schema/jobs.ts";
 import { jobSummary, type JobSummary } from "../../../shared/job-summary.ts";
 
 export type JobObject = JobSummary;
@@ -9,10 +8,6 @@ export type JobObject = JobSummary;
 /** Links stay relative in API answers: they are right behind any proxy or host name. */
 export function toJobObject(row: JobRow): JobObject {
   return jobSummary(row);
-}
-
-export function isTerminalRow(row: JobRow): boolean {
-  return TERMINAL_STATUSES.includes(row.status);
 }
 
 /** Changes whenever the row changes (version) and differs per representation variant. */

@@ -2,9 +2,8 @@
 // `status` filter.
 import type { Context } from "hono";
 import { z } from "zod";
-import type { AppDeps } from "../../app-deps.ts";
-import type { AppEnv } from "../../app-env.ts";
-import { JOB_STATUSES } from "../../../shared/db/schema/jobs.ts";
+import type { AppDeps, AppEnv } from "../../app-deps.ts";
+import { JOB_STATUSES } from "../../../shared/store/schema/jobs.ts";
 import { JOB_ID_PATTERN } from "../../../shared/ids.ts";
 import { toJobObject } from "./job-object.ts";
 import { validationError } from "./validation-problems.ts";
@@ -21,11 +20,11 @@ const listQuery = z.strictObject({
 });
 
 export function listJobsHandler(deps: AppDeps) {
-  return (c: Context<AppEnv>) => {
+  return async (c: Context<AppEnv>) => {
     const parsed = listQuery.safeParse(c.req.query());
     if (!parsed.success) throw validationError(parsed.error, "invalid query");
     const { limit, after, status } = parsed.data;
-    const rows = deps.store.list({ tenantId: c.get("tenantId"), limit: limit + 1, after, status });
+    const rows = await deps.store.jobs.list({ tenantId: c.get("tenantId"), limit: limit + 1, after, status });
     const page = rows.slice(0, limit);
     const hasMore = rows.length > limit;
     return c.json({

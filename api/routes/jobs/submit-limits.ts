@@ -1,7 +1,8 @@
 // Per-tenant fair use on POST /v1/jobs: the submit rate (Redis token bucket, checked before the
-// body is even read), and per-request size limits. The queued-or-running cap is enforced by the
-// atomic count-and-insert in JobStore.insertWithinQuota; its refusal is built here.
-import type { AppDeps, ApiLimits } from "../../app-deps.ts";
+// body is even read) and the server's max_tokens cap (checked after the more specific context
+// check). Prompt sizes are bounds of the request schema; the queued-or-running cap is the
+// store's atomic jobs.admit(); its refusal is built here.
+import type { AppDeps } from "../../app-deps.ts";
 import { GenqError } from "../../../shared/errors.ts";
 import type { CreateJobRequest } from "./create-job-request.ts";
 
@@ -9,14 +10,14 @@ import type { CreateJobRequest } from "./create-job-request.ts";
 const QUOTA_RETRY_AFTER_SECONDS = 5;
 
 export class SubmitLimits {
-  constructor(
-    private readonly deps: AppDeps,
-    private readonly limits: ApiLimits,
-  ) {}
+  constructor(private readonly deps: AppDeps) {}
+
+  private get limits() {
+    return this.deps.limits;
+  }
 
   /** Takes one submit token; 429 RATE_LIMITED with Retry-After when the bucket is empty. */
   async takeSubmitToken(tenantId: string): Promise<void> {
-    if (!this.deps.rateLimiter) return;
     let result: { allowed: boolean; retryAfterMs: number };
     try {
       result = await this.deps.rateLimiter.take(tenantId);
@@ -29,14 +30,6 @@ export class SubmitLimits {
     if (!result.allowed) {
       const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
       throw new GenqError("RATE_LIMITED", `too many submits; retry in ${seconds} s`, { retryAfterSeconds: seconds });
-    }
-  }
-
-  /** Before tokenizing: the prompt (or all message contents together) within GENQ_MAX_PROMPT_CHARS. */
-  checkPromptSize(body: CreateJobRequest): void {
-    const chars = body.prompt?.length ?? (body.messages ?? []).reduce((sum, m) => sum + m.content.length, 0);
-    if (chars > this.limits.maxPromptChars) {
-      throw tooLarge(body.prompt !== undefined ? "prompt" : "messages", `must be at most ${this.limits.maxPromptChars} characters on this server`);
     }
   }
 
@@ -53,7 +46,7 @@ export class SubmitLimits {
   quotaExceeded(active: number): GenqError {
     return new GenqError(
       "QUOTA_EXCEEDED",
-      `${active} jobs are already queued or running for this tenant (limit ${this.limits.maxActiveJobsPerTenant}); retry when some finish`,
+      `${active} jobs are already queued or running for this tenant (limit ${this.limits.maxActiveJobs}); retry when some finish`,
       { retryAfterSeconds: QUOTA_RETRY_AFTER_SECONDS },
     );
   }

@@ -2,15 +2,11 @@
 // (shown only in this answer); the previous one keeps signing for the grace period, so every
 // message carries both signatures until receivers have switched.
 import { Hono } from "hono";
-import type { AppDeps } from "../../app-deps.ts";
-import type { AppEnv } from "../../app-env.ts";
-import { GenqError } from "../../../shared/errors.ts";
+import type { AppDeps, AppEnv } from "../../app-deps.ts";
 
 export function webhooksRoutes(deps: AppDeps): Hono<AppEnv> {
-  return new Hono<AppEnv>().post("/secret/rotate", (c) => {
-    const webhooks = deps.delivery?.webhooks;
-    if (!webhooks) throw new GenqError("ROUTE_NOT_FOUND", "webhooks are not available on this deployment");
-    const rotated = webhooks.rotateSecret(c.get("tenantId"));
+  return new Hono<AppEnv>().post("/secret/rotate", async (c) => {
+    const rotated = await deps.store.webhookSecrets.rotate(c.get("tenantId"), deps.now());
     c.header("cache-control", "no-store");
     return c.json(
       {

@@ -1,7 +1,7 @@
 // Recent job completions per second, counted from the row-change events every process already
 // receives; feeds the long-poll Retry-After estimate without touching Redis or SQLite.
 import type { JobChangedEvent } from "../jobs.ts";
-import { TERMINAL_STATUSES } from "../db/schema/jobs.ts";
+import { isTerminalStatus } from "../store/schema/jobs.ts";
 
 export class ThroughputMeter {
   private readonly buckets: number[];
@@ -17,7 +17,7 @@ export class ThroughputMeter {
 
   /** Feed every row-change event; terminal ones count. */
   observe(event: JobChangedEvent): void {
-    if (!(TERMINAL_STATUSES as readonly string[]).includes(event.status)) return;
+    if (!isTerminalStatus(event.status)) return;
     this.advance();
     this.buckets[this.headSecond % this.windowSeconds]++;
   }

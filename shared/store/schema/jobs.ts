@@ -5,6 +5,12 @@ import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqli
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "canceled", "expired"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "canceled", "expired"];
+export const ACTIVE_STATUSES: readonly JobStatus[] = ["queued", "running"];
+
+/** The one terminal check (invariant 4: terminal states are final). Accepts any string (stream and HTTP data). */
+export function isTerminalStatus(status: string): boolean {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
 
 export const jobs = sqliteTable(
   "jobs",

@@ -1,40 +1,24 @@
-// Webhook signing secrets per tenant, with rotation: the previous secret keeps signing for a
-// grace period, so receivers can switch without dropping messages. Tenants without their own
-// secret use GENQ_WEBHOOK_SECRET, else one generated at first start and kept in SQLite.
-import { randomBytes } from "node:crypto";
+// WebhookSecretStore on SQLite (better-sqlite3 + drizzle); rotation is one IMMEDIATE transaction.
 import { and, desc, eq, gt, isNull, lt, or } from "drizzle-orm";
-import { newUlid } from "../ids.ts";
-import type { GenqDatabase } from "./client.ts";
-import { webhookSecrets } from "./schema/webhook-secrets.ts";
-
-export interface WebhookSecretStoreOptions {
-  /** GENQ_WEBHOOK_SECRET, the instance-wide default when set. */
-  configuredSecret?: string;
-  /** How long a rotated-out secret still signs. */
-  graceMs: number;
-}
-
-export interface RotatedSecret {
-  secret: string;
-  createdAt: number;
-  /** When the secrets it replaced stop signing. */
-  previousExpiresAt: number;
-}
+import { newUlid } from "../../ids.ts";
+import { webhookSecrets } from "../schema/webhook-secrets.ts";
+import {
+  generateWebhookSecret,
+  type RotatedSecret,
+  type WebhookSecretStore,
+  type WebhookSecretStoreOptions,
+} from "../webhook-secret-store.ts";
+import type { GenqDatabase } from "./sqlite-database.ts";
 
 const GENERATED_ID = "generated";
 
-export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString("base64")}`;
-}
-
-export class WebhookSecretStore {
+export class SqliteWebhookSecretStore implements WebhookSecretStore {
   constructor(
     private readonly db: GenqDatabase,
     private readonly options: WebhookSecretStoreOptions,
   ) {}
 
-  /** Every secret that signs for `tenantId` now, newest first (never empty). */
-  signingSecrets(tenantId: string, nowMs = Date.now()): string[] {
+  async signingSecrets(tenantId: string, nowMs: number): Promise<string[]> {
     const own = this.db
       .select({ secret: webhookSecrets.secret })
       .from(webhookSecrets)
@@ -50,11 +34,7 @@ export class WebhookSecretStore {
     return own.length > 0 ? own.map((r) => r.secret) : [this.instanceSecret()];
   }
 
-  /**
-   * New current secret for the tenant; the ones it replaces (the instance default, the first
-   * time) keep signing until now + grace. One transaction, so concurrent rotations serialize.
-   */
-  rotate(tenantId: string, nowMs = Date.now()): RotatedSecret {
+  async rotate(tenantId: string, nowMs: number): Promise<RotatedSecret> {
     const fallback = this.instanceSecret();
     const previousExpiresAt = nowMs + this.options.graceMs;
     const secret = generateWebhookSecret();

@@ -2,8 +2,7 @@
 // last write): token deltas, coalesced per event-loop turn, and status changes. Stream ids are
 // the SSE event ids, so a client resumes exactly where it stopped (Last-Event-ID).
 import type { Redis } from "ioredis";
-import type { JobRow } from "../db/schema/jobs.ts";
-import { TERMINAL_STATUSES } from "../db/schema/jobs.ts";
+import { isTerminalStatus, type JobRow } from "../store/schema/jobs.ts";
 import { jobSummary } from "../job-summary.ts";
 
 export function jobStreamKey(prefix: string, jobId: string): string {
@@ -96,12 +95,12 @@ export class JobStreamPublisher {
 }
 
 /** Fields of a stream entry ([k, v, k, v]) describe a terminal status event. */
-export function isTerminalEntry(fields: string[]): boolean {
+function isTerminalEntry(fields: string[]): boolean {
   const type = fields[fields.indexOf("type") + 1];
   if (type !== "status") return false;
   try {
     const status = (JSON.parse(fields[fields.indexOf("data") + 1]) as { status: string }).status;
-    return (TERMINAL_STATUSES as readonly string[]).includes(status);
+    return isTerminalStatus(status);
   } catch {
     return false;
   }

@@ -2,28 +2,24 @@
 // latency, error, next attempt); POST /v1/jobs/:id/webhooks/redeliver[?event=] replays them.
 // Tenant-scoped through findJobOr404.
 import type { Context } from "hono";
-import type { AppDeps } from "../../app-deps.ts";
-import type { AppEnv } from "../../app-env.ts";
-import type { WebhooksPort } from "../../delivery-ports.ts";
+import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { GenqError } from "../../../shared/errors.ts";
-import type { DeliveryWithAttempts } from "../../../shared/db/webhook-delivery-store.ts";
+import type { DeliveryWithAttempts } from "../../../shared/store/webhook-delivery-store.ts";
 import { WEBHOOK_EVENTS, parseWebhookTarget, type WebhookEvent } from "../../../shared/webhooks/webhook-events.ts";
-import { findJobOr404 } from "./find-job.ts";
+import { findJobOr404 } from "../jobs/find-job.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function listJobWebhooksHandler(deps: AppDeps) {
-  return (c: Context<AppEnv>) => {
-    const row = findJobOr404(deps, c);
-    const webhooks = requireWebhooks(deps);
-    return c.json(deliveryList(row.id, webhooks.list(row.id)));
+  return async (c: Context<AppEnv>) => {
+    const row = await findJobOr404(deps, c);
+    return c.json(deliveryList(row.id, await deps.store.webhookDeliveries.listForJob(row.id)));
   };
 }
 
 export function redeliverJobWebhooksHandler(deps: AppDeps) {
   return async (c: Context<AppEnv>) => {
-    const row = findJobOr404(deps, c);
-    const webhooks = requireWebhooks(deps);
+    const row = await findJobOr404(deps, c);
     const event = c.req.query("event");
     if (event !== undefined && !(WEBHOOK_EVENTS as readonly string[]).includes(event)) {
       throw new GenqError("VALIDATION_FAILED", `event must be one of ${WEBHOOK_EVENTS.join(", ")}`, {
@@ -31,15 +27,9 @@ export function redeliverJobWebhooksHandler(deps: AppDeps) {
       });
     }
     if (!parseWebhookTarget(row.webhook)) throw new GenqError("WEBHOOK_NOT_CONFIGURED", "this job has no webhook");
-    await webhooks.redeliver(row, event as WebhookEvent | undefined);
-    return c.json(deliveryList(row.id, webhooks.list(row.id)), 202);
+    await deps.webhooks.redeliver(row, event as WebhookEvent | undefined);
+    return c.json(deliveryList(row.id, await deps.store.webhookDeliveries.listForJob(row.id)), 202);
   };
-}
-
-function requireWebhooks(deps: AppDeps): WebhooksPort {
-  const webhooks = deps.delivery?.webhooks;
-  if (!webhooks) throw new GenqError("ROUTE_NOT_FOUND", "webhooks are not available on this deployment");
-  return webhooks;
 }
 
 function deliveryList(jobId: string, deliveries: DeliveryWithAttempts[]) {

@@ -3,13 +3,13 @@
 // refusal fails at once; anything else retries on the schedule (Retry-After honoured) by
 // throwing RetryLaterError, which the worker's backoff strategy turns into BullMQ's delay.
 import type { Job } from "bullmq";
-import type { WebhookDeliveryStore, AttemptResult } from "../../shared/db/webhook-delivery-store.ts";
-import type { WebhookSecretStore } from "../../shared/db/webhook-secret-store.ts";
+import type { AttemptResult, WebhookDeliveryStore } from "../../shared/store/webhook-delivery-store.ts";
+import type { WebhookSecretStore } from "../../shared/store/webhook-secret-store.ts";
 import type { Logger } from "../../shared/logger.ts";
-import type { WebhookJobPayload } from "../../shared/queue/webhook-queue.ts";
+import type { WebhookJobPayload } from "../../shared/webhooks/webhook-queue.ts";
 import { nextRetry } from "../../shared/webhooks/retry-schedule.ts";
 import { signWebhook } from "../../shared/webhooks/webhook-signer.ts";
-import type { WebhookSender } from "../webhooks/webhook-sender.ts";
+import type { WebhookSender } from "./webhook-sender.ts";
 
 export interface WebhookDeliveryProcessorDeps {
   deliveries: WebhookDeliveryStore;
@@ -43,36 +43,36 @@ export function webhookBackoff(_attemptsMade: number, _type?: string, error?: Er
 export function createWebhookDeliveryProcessor(deps: WebhookDeliveryProcessorDeps) {
   const now = deps.now ?? Date.now;
   return async (job: Job<WebhookJobPayload>): Promise<string> => {
-    const begun = deps.deliveries.beginAttempt(job.data.deliveryId, now());
+    const begun = await deps.deliveries.beginAttempt(job.data.deliveryId, now());
     if (!begun) return "not-pending";
     const { attemptId, delivery } = begun;
-    const headers = signWebhook(delivery.id, new Date(now()), delivery.payload, deps.secrets.signingSecrets(delivery.tenantId, now()));
+    const headers = signWebhook(delivery.id, new Date(now()), delivery.payload, await deps.secrets.signingSecrets(delivery.tenantId, now()));
     const sent = await deps.sender.send(delivery.url, { ...headers }, delivery.payload);
     const base = { statusCode: sent.statusCode, latencyMs: sent.latencyMs, error: sent.error };
-    const record = (result: Omit<AttemptResult, keyof typeof base>) => deps.deliveries.finishAttempt(delivery.id, attemptId, { ...base, ...result }, now());
+    const record = async (result: Omit<AttemptResult, keyof typeof base>) => deps.deliveries.finishAttempt(delivery.id, attemptId, { ...base, ...result }, now());
 
     if (sent.statusCode !== null && sent.statusCode >= 200 && sent.statusCode < 300) {
-      record({ outcome: "succeeded", status: "delivered", nextAttemptAt: null });
+      await record({ outcome: "succeeded", status: "delivered", nextAttemptAt: null });
       return "delivered";
     }
     if (sent.statusCode === 410) {
-      record({ outcome: "disabled", status: "disabled", nextAttemptAt: null });
+      await record({ outcome: "disabled", status: "disabled", nextAttemptAt: null });
       deps.logger.info("webhook receiver answered 410 Gone; no more attempts for this job", { deliveryId: delivery.id });
       return "disabled";
     }
     if (sent.refused) {
-      record({ outcome: "rejected", status: "failed", nextAttemptAt: null });
+      await record({ outcome: "rejected", status: "failed", nextAttemptAt: null });
       deps.logger.warn("webhook refused by the SSRF guard", { deliveryId: delivery.id, error: sent.error });
       return "rejected";
     }
     const decision = nextRetry(deps.scheduleMs, delivery.roundAttempts, deps.jitter, sent.retryAfterMs);
     if (!decision.retry) {
-      record({ outcome: "failed", status: "failed", nextAttemptAt: null });
+      await record({ outcome: "failed", status: "failed", nextAttemptAt: null });
       deps.logger.warn("webhook delivery gave up", { deliveryId: delivery.id, attempts: delivery.attempts, error: sent.error });
       return "failed";
     }
     // False: a newer attempt wrote this one off (this worker had stalled); it owns the retries.
-    if (!record({ outcome: "retrying", status: "pending", nextAttemptAt: now() + decision.delayMs })) return "superseded";
+    if (!(await record({ outcome: "retrying", status: "pending", nextAttemptAt: now() + decision.delayMs }))) return "superseded";
     throw new RetryLaterError(sent.error ?? "delivery failed", decision.delayMs);
   };
 }

@@ -1,4 +1,4 @@
-// Opens the SQLite database shared by API and worker processes: WAL (readers never block the
+// Opens the SQLite database shared by API and worker processes (better-sqlite3 + drizzle): WAL (readers never block the
 // writer), a busy timeout (processes wait instead of failing), and migrations applied at open.
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -6,11 +6,11 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
-import * as schema from "./schema/index.ts";
+import * as schema from "../schema/index.ts";
 
 export type GenqDatabase = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "migrations");
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "migrations");
 
 export function openDatabase(path: string): GenqDatabase {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });

@@ -4,7 +4,7 @@
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../../shared/logger.ts";
-import { WEBHOOK_QUEUE_NAME, type WebhookJobPayload } from "../../shared/queue/webhook-queue.ts";
+import { WEBHOOK_QUEUE_NAME, type WebhookJobPayload } from "../../shared/webhooks/webhook-queue.ts";
 import { webhookBackoff } from "./webhook-delivery-processor.ts";
 
 export interface WebhookWorkerOptions {

@@ -1,42 +1,25 @@
-// Reads and writes of webhook deliveries and their attempt log. State changes are conditional
-// UPDATEs (only a `pending` delivery is attempted), so duplicate BullMQ runs stay harmless.
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import type { GenqDatabase } from "./client.ts";
-import { webhookAttempts, type WebhookAttemptOutcome, type WebhookAttemptRow } from "./schema/webhook-attempts.ts";
-import {
-  webhookDeliveries,
-  type NewWebhookDeliveryRow,
-  type WebhookDeliveryRow,
-  type WebhookDeliveryStatus,
-} from "./schema/webhook-deliveries.ts";
+// WebhookDeliveryStore on SQLite (better-sqlite3 + drizzle). Multi-statement steps run in one
+// transaction each; state changes are conditional UPDATEs.
+import { and, asc, eq, gt, inArray, isNotNull, lt, lte, sql } from "drizzle-orm";
+import { jobs, TERMINAL_STATUSES, type JobRow } from "../schema/jobs.ts";
+import { webhookAttempts } from "../schema/webhook-attempts.ts";
+import { webhookDeliveries, type NewWebhookDeliveryRow, type WebhookDeliveryRow } from "../schema/webhook-deliveries.ts";
+import type { AttemptResult, DeliveryWithAttempts, WebhookDeliveryStore } from "../webhook-delivery-store.ts";
+import type { GenqDatabase } from "./sqlite-database.ts";
 
-export interface AttemptResult {
-  outcome: Exclude<WebhookAttemptOutcome, "in_progress" | "interrupted">;
-  /** The delivery's state afterwards. */
-  status: WebhookDeliveryStatus;
-  statusCode: number | null;
-  latencyMs: number;
-  error: string | null;
-  nextAttemptAt: number | null;
-}
-
-export interface DeliveryWithAttempts extends WebhookDeliveryRow {
-  log: WebhookAttemptRow[];
-}
-
-export class WebhookDeliveryStore {
+export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
   constructor(private readonly db: GenqDatabase) {}
 
-  /** True when inserted; false when this message already exists (dispatch is idempotent). */
-  insertIfAbsent(row: NewWebhookDeliveryRow): boolean {
-    return this.db.insert(webhookDeliveries).values(row).onConflictDoNothing().run().changes === 1;
+  async insertIfAbsent(row: NewWebhookDeliveryRow): Promise<WebhookDeliveryRow> {
+    this.db.insert(webhookDeliveries).values(row).onConflictDoNothing().run();
+    return this.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, row.id)).get()!;
   }
 
-  get(id: string): WebhookDeliveryRow | undefined {
+  async get(id: string): Promise<WebhookDeliveryRow | undefined> {
     return this.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get();
   }
 
-  listForJob(jobId: string): DeliveryWithAttempts[] {
+  async listForJob(jobId: string): Promise<DeliveryWithAttempts[]> {
     const rows = this.db
       .select()
       .from(webhookDeliveries)
@@ -47,11 +30,7 @@ export class WebhookDeliveryStore {
     return rows.map((row) => ({ ...row, log: attempts.filter((a) => a.deliveryId === row.id) }));
   }
 
-  /**
-   * Counts an attempt and logs it as in progress; undefined when the delivery is not pending (a
-   * duplicate run). An earlier attempt still `in_progress` was cut short by a crash.
-   */
-  beginAttempt(id: string, nowMs: number): { attemptId: number; delivery: WebhookDeliveryRow } | undefined {
+  async beginAttempt(id: string, nowMs: number): Promise<{ attemptId: number; delivery: WebhookDeliveryRow } | undefined> {
     return this.db.transaction((tx) => {
       const changed = tx
         .update(webhookDeliveries)
@@ -77,8 +56,7 @@ export class WebhookDeliveryStore {
     });
   }
 
-  /** False when the attempt was already written off as interrupted (its worker had lost the job). */
-  finishAttempt(id: string, attemptId: number, result: AttemptResult, nowMs: number): boolean {
+  async finishAttempt(id: string, attemptId: number, result: AttemptResult, nowMs: number): Promise<boolean> {
     return this.db.transaction((tx) => {
       const changed = tx
         .update(webhookAttempts)
@@ -107,17 +85,7 @@ export class WebhookDeliveryStore {
     });
   }
 
-  /** A delivery whose job or data vanished: closed without an attempt. */
-  abandon(id: string, reason: string, nowMs: number): void {
-    this.db
-      .update(webhookDeliveries)
-      .set({ status: "failed", lastError: reason, nextAttemptAt: null, updatedAt: nowMs })
-      .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")))
-      .run();
-  }
-
-  /** Redelivery: a finished delivery becomes pending again with a fresh schedule and BullMQ job. */
-  startRound(id: string, nowMs: number): WebhookDeliveryRow | undefined {
+  async startRound(id: string, nowMs: number): Promise<WebhookDeliveryRow | undefined> {
     return this.db.transaction((tx) => {
       const row = tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get();
       if (!row || row.status === "pending") return undefined;
@@ -130,8 +98,7 @@ export class WebhookDeliveryStore {
     });
   }
 
-  /** Pending deliveries whose next attempt is overdue: candidates for the reconciler. */
-  listOverdue(dueBeforeMs: number, limit: number): WebhookDeliveryRow[] {
+  async listOverdue(dueBeforeMs: number, limit: number): Promise<WebhookDeliveryRow[]> {
     return this.db
       .select()
       .from(webhookDeliveries)
@@ -141,8 +108,7 @@ export class WebhookDeliveryStore {
       .all();
   }
 
-  /** Points the delivery at a replacement BullMQ job (the old one was lost with Redis). */
-  requeued(id: string, queueJobId: string, nowMs: number): void {
+  async requeued(id: string, queueJobId: string, nowMs: number): Promise<void> {
     this.db
       .update(webhookDeliveries)
       .set({ queueJobId, nextAttemptAt: nowMs, updatedAt: nowMs })
@@ -150,10 +116,25 @@ export class WebhookDeliveryStore {
       .run();
   }
 
-  /** Which of these message ids exist. */
-  existing(ids: string[]): Set<string> {
-    if (ids.length === 0) return new Set();
-    const rows = this.db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(inArray(webhookDeliveries.id, ids)).all();
-    return new Set(rows.map((r) => r.id));
+
+  async listJobsMissingTerminalDelivery(sinceMs: number, untilMs: number, limit: number): Promise<JobRow[]> {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(
+        and(
+          inArray(jobs.status, [...TERMINAL_STATUSES]),
+          gt(jobs.updatedAt, sinceMs),
+          lte(jobs.updatedAt, untilMs),
+          isNotNull(jobs.webhook),
+          sql`(json_extract(${jobs.webhook}, '$.events') is null
+               or exists (select 1 from json_each(${jobs.webhook}, '$.events') e where e.value = 'job.' || ${jobs.status}))`,
+          // Message ids are msg_<job id>_<status> for terminal events (webhook-events.ts).
+          sql`not exists (select 1 from ${webhookDeliveries} d where d.id = 'msg_' || ${jobs.id} || '_' || ${jobs.status})`,
+        ),
+      )
+      .orderBy(jobs.updatedAt)
+      .limit(limit)
+      .all();
   }
 }

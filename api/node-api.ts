@@ -1,0 +1,124 @@
+// The API on Node: builds its one AppDeps (store, Redis services, SSE reader, limits, model
+// cards) and serves createApp on @hono/node-server. Shared by the Node entry, `npm start` and
+// the tests, which call the same app in-process.
+import { serve, type ServerType } from "@hono/node-server";
+import type { GenqConfig } from "../shared/config.ts";
+import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
+import type { Logger } from "../shared/logger.ts";
+import { ThroughputMeter } from "../shared/metrics/throughput-meter.ts";
+import { loadModelCards } from "../shared/models/load-model-cards.ts";
+import { WorkerPresence } from "../shared/queue/worker-presence.ts";
+import { openNodeServices, type NodeServices } from "../shared/node-services.ts";
+import { QueuePosition } from "../shared/queue/queue-position.ts";
+import { openStore } from "../shared/store/open-store.ts";
+import { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
+import { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
+import { createApp } from "./app.ts";
+import { apiLimits, type AppDeps } from "./app-deps.ts";
+import { resolveAuthPolicy } from "./auth/auth-policy.ts";
+
+export interface NodeDeps {
+  deps: AppDeps;
+  services: NodeServices;
+  close(): Promise<void>;
+}
+
+export async function createNodeDeps(config: GenqConfig, logger: Logger): Promise<NodeDeps> {
+  const models = loadModelCards(config.models);
+  const store = openStore(config);
+  let policy: ReturnType<typeof resolveAuthPolicy>;
+  let services: NodeServices;
+  try {
+    // Refuses an open API on a non-loopback address before anything listens.
+    policy = resolveAuthPolicy(config, await store.apiKeys.count());
+    await store.checkWritable();
+    services = await openNodeServices(config, store, logger, "fail-fast");
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  if (policy.notice) logger.warn(policy.notice);
+  const { connection, events } = services;
+  const prefix = config.queuePrefix;
+  const streams = new JobStreamReader({ connection, prefix });
+  const throughput = new ThroughputMeter();
+  const presence = new WorkerPresence(connection, prefix, config.reliability.heartbeatMs);
+  const stopMeter = events.onChange((event) => throughput.observe(event));
+  const deps: AppDeps = {
+    store,
+    lifecycle: services.lifecycle,
+    queue: services.queue,
+    events,
+    streams,
+    webhooks: services.webhooks,
+    webhookPolicy: new WebhookAddressPolicy(config.webhookAllowHosts),
+    queuePositions: new QueuePosition({ connection, prefix }),
+    throughput,
+    rateLimiter: new RedisTokenBucket({
+      connection,
+      prefix,
+      perSecond: config.tenantLimits.submitsPerSecond,
+      burst: config.tenantLimits.submitBurst,
+    }),
+    models,
+    readiness: {
+      workersPerModel: () => presence.count([...models.keys()]),
+    },
+    defaultModel: config.models[0].name,
+    logger,
+    auth: { open: policy.open, adminKey: config.adminKey },
+    limits: apiLimits(config),
+    now: Date.now,
+  };
+  return {
+    deps,
+    services,
+    async close() {
+      stopMeter();
+      await streams.close();
+      await services.close();
+    },
+  };
+}
+
+export interface ApiHandle {
+  url: string;
+  port: number;
+  deps: AppDeps;
+  /** Stops accepting, ends long-polls and closes connections. */
+  close(): Promise<void>;
+}
+
+export async function startApi(config: GenqConfig, logger: Logger): Promise<ApiHandle> {
+  const nodeDeps = await createNodeDeps(config, logger);
+  const app = createApp(nodeDeps.deps);
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => {
+        s.off("error", reject);
+        resolve(s);
+      });
+      s.once("error", reject);
+    });
+  } catch (error) {
+    await nodeDeps.close();
+    throw error;
+  }
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    deps: nodeDeps.deps,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Long-polls would hold close() for up to a minute: end idle and waiting sockets now.
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await nodeDeps.close();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// What the engine takes and tells: one generation request, and the events it emits about it.
+// The thread protocol (worker/thread/) carries these; the engine never imports the thread.
+import type { GenerationErrorCode } from "../../shared/errors.ts";
+import type { SamplingParams } from "../sampling/sampling-params.ts";
+
+export interface GenerationRequest {
+  id: string;
+  model: string;
+  /** Prompt token ids (already rendered with the chat template and tokenized). */
+  promptIds: number[];
+  maxTokens: number;
+  sampling: SamplingParams;
+  stop: string[];
+  ignoreEos: boolean;
+  /** 0 (most urgent) .. 9; admission is by priority, then arrival order. */
+  priority: number;
+  /**
+   * Run alone (no batch mates): set on a job's last allowed engine run (its earlier runs crashed),
+   * so that its crash is attributable to it and innocent batch mates are not dragged along.
+   */
+  exclusive?: boolean;
+}
+
+export type FinishReason = "stop" | "length" | "canceled";
+
+export type GenerationEvent =
+  | { type: "started"; id: string }
+  /** New text for a running job (stop strings already held back). `tokens` = completion tokens so far. */
+  | { type: "delta"; id: string; text: string; tokens: number }
+  | {
+      type: "finished";
+      id: string;
+      text: string;
+      finishReason: FinishReason;
+      promptTokens: number;
+      completionTokens: number;
+    }
+  /**
+   * ENGINE_CRASHED: a forward pass or the thread itself broke while the job was in flight; the job is
+   * not at fault by itself (it is handed back and retried until it proves to be a poison job).
+   * The other codes are the request's own, final failures.
+   */
+  | { type: "failed"; id: string; code: GenerationErrorCode | "ENGINE_CRASHED"; message: string };
