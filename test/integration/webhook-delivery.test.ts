@@ -29,7 +29,8 @@ async function startStack(overrides: Record<string, string>, options: WebhookRun
     GENQ_WEBHOOK_SECRET: SECRET,
     GENQ_WEBHOOK_RETRY_SCHEDULE: "0,30ms,30ms,30ms",
     GENQ_WEBHOOK_RETRY_JITTER: "0",
-    GENQ_WEBHOOK_TIMEOUT_MS: "300",
+    // Long enough that a busy machine never times out a live receiver; the hang test waits it out.
+    GENQ_WEBHOOK_TIMEOUT_MS: "2000",
     ...overrides,
   });
   const api = await startTestApi(env.config);
@@ -128,8 +129,8 @@ describe("webhook delivery", () => {
     await finishJob(stack, id);
     const [delivery] = await settled(stack, id);
     expect(delivery.status).toBe("delivered");
-    expect(delivery.log[0]).toMatchObject({ outcome: "retrying", status_code: null, error: "timed out after 300 ms" });
-    expect(delivery.log[0].latency_ms).toBeGreaterThanOrEqual(290);
+    expect(delivery.log[0]).toMatchObject({ outcome: "retrying", status_code: null, error: "timed out after 2000 ms" });
+    expect(delivery.log[0].latency_ms).toBeGreaterThanOrEqual(1990);
   });
 
   it("honours Retry-After", async () => {
