@@ -1,6 +1,7 @@
 // Everything the runtime-neutral app needs, as one required object built in one place per
 // runtime (api/node-api.ts for Node): the store port, the job lifecycle, Redis-backed queue,
 // events and streams, model cards, limits and a clock. Also the Hono env every route shares.
+import type { StreamTokens } from "../shared/auth/stream-token.ts";
 import type { GenqConfig, TenantLimits } from "../shared/config.ts";
 import type { JobEventBus } from "../shared/events/job-event-bus.ts";
 import type { JobLifecycle } from "../shared/job-lifecycle.ts";
@@ -24,6 +25,8 @@ export interface AuthSettings {
   open: "always" | "until-first-key" | "never";
   /** GENQ_ADMIN_KEY; without it the admin API does not exist (404). */
   adminKey?: string;
+  /** Signs `?token=` stream tokens into job answers' `urls.events`; absent = none are issued. */
+  streamTokens?: StreamTokens;
 }
 
 /** Per-tenant limits from config (0 = off) plus the HTTP limits every request gets. */
@@ -74,6 +77,8 @@ export interface AppDeps {
   logger: Logger;
   auth: AuthSettings;
   limits: ApiLimits;
+  /** GENQ_PUBLIC_URL: base of problem+json `type` links ("" = relative links). */
+  publicUrl: string;
   now: () => number;
 }
 
@@ -84,5 +89,7 @@ export interface AppEnv {
     tenantId: string;
     /** Key id when authenticated with an API key. */
     apiKeyId: string | null;
+    /** The `?token=` stream token the request was authenticated with (job reads only). */
+    streamToken: { token: string; expiresAtMs: number } | null;
   };
 }

@@ -8,21 +8,25 @@ import { createErrorHandler, problemResponse } from "./middleware/problem-respon
 import { adminGuard } from "./middleware/admin-guard.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { adminKeysRoutes } from "./routes/admin/admin-keys-routes.ts";
+import { adminTenantsRoutes } from "./routes/admin/admin-tenants-routes.ts";
 import { healthRoutes } from "./routes/health/health-routes.ts";
 import { jobsRoutes } from "./routes/jobs/jobs-routes.ts";
 import { compressLarge } from "./middleware/compress-large.ts";
+import { problemPages } from "./routes/problems/problem-pages.ts";
 import { webhooksRoutes } from "./routes/webhooks/webhooks-routes.ts";
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.onError(createErrorHandler(deps.logger));
-  app.notFound((c) => problemResponse(c, new GenqError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError(createErrorHandler(deps.logger, deps.publicUrl));
+  app.notFound((c) => problemResponse(c, new GenqError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`), deps.publicUrl));
   app.route("/", healthRoutes(deps));
+  app.route("/problems", problemPages());
   // Admin routes take GENQ_ADMIN_KEY instead of an API key; everything else under /v1 needs a
   // key (unless the startup policy allows open access), so new routes are authenticated by default.
   app.use("/v1/admin/*", adminGuard(deps.auth.adminKey));
   app.use("/v1/*", except("/v1/admin/*", authenticate(deps)));
   app.route("/v1/admin/keys", adminKeysRoutes(deps));
+  app.route("/v1/admin/tenants", adminTenantsRoutes(deps));
   app.use("/v1/jobs/*", compressLarge());
   app.route("/v1/jobs", jobsRoutes(deps));
   app.route("/v1/webhooks", webhooksRoutes(deps));

@@ -2,6 +2,7 @@
 // cards) and serves createApp on @hono/node-server. Shared by the Node entry, `npm start` and
 // the tests, which call the same app in-process.
 import { serve, type ServerType } from "@hono/node-server";
+import { StreamTokens } from "../shared/auth/stream-token.ts";
 import type { GenqConfig } from "../shared/config.ts";
 import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
 import type { Logger } from "../shared/logger.ts";
@@ -66,8 +67,13 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     },
     defaultModel: config.models[0].name,
     logger,
-    auth: { open: policy.open, adminKey: config.adminKey },
+    auth: {
+      open: policy.open,
+      adminKey: config.adminKey,
+      streamTokens: new StreamTokens(await store.instanceSecrets.getOrCreate("stream-token", Date.now()), config.delivery.streamTokenTtlMs),
+    },
     limits: apiLimits(config),
+    publicUrl: config.delivery.publicUrl,
     now: Date.now,
   };
   return {

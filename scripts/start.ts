@@ -9,14 +9,15 @@ import { createLogger } from "../shared/logger.ts";
 import { runStartup } from "../shared/startup/startup-failure.ts";
 import { startWorker } from "../worker/worker-runtime.ts";
 import { ensureLocalRedis, type LocalRedis } from "./local-redis.ts";
+import { readyBanner } from "./ready-banner.ts";
 import { buildModelFolder } from "./model-builder/write-model-folder.ts";
 
-const { config, logger, redis, worker, api } = await runStartup("start", async () => {
+const { config, logger, redis, worker, api, authPolicy } = await runStartup("start", async () => {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { process: "genq", pid: process.pid });
   // Refuse an API open to the network before building a model or starting anything (startApi
   // checks again and logs whether requests may go without a key).
-  await checkAuthBeforeStart(config);
+  const authPolicy = await checkAuthBeforeStart(config);
 
   const defaultModel = config.models[0];
   if (!config.modelsConfigured && !existsSync(join(defaultModel.path, "config.json"))) {
@@ -36,7 +37,7 @@ const { config, logger, redis, worker, api } = await runStartup("start", async (
       await api.close();
       throw error;
     });
-    return { config, logger, redis, worker, api };
+    return { config, logger, redis, worker, api, authPolicy };
   } catch (error) {
     await redis?.stop();
     throw error;
@@ -44,8 +45,12 @@ const { config, logger, redis, worker, api } = await runStartup("start", async (
 });
 const defaultModel = config.models[0];
 process.stdout.write(
-  `genq ready at ${api.url} (model "${defaultModel.name}", redis ${config.redisUrl}${redis?.launched ? ` started under ${config.dataDir}/redis` : ""})\n` +
-    `  try: curl -s -X POST ${api.url}/v1/jobs -H 'content-type: application/json' -d '{"prompt":"Hello","max_tokens":16}'\n`,
+  readyBanner({
+    url: api.url,
+    model: defaultModel.name,
+    redis: `${config.redisUrl}${redis?.launched ? ` started under ${config.dataDir}/redis` : ""}`,
+    open: authPolicy.open,
+  }),
 );
 
 let stopping = false;

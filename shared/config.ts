@@ -1,5 +1,6 @@
 // The one place that reads process.env: parses and validates every GENQ_* setting once and
 // fails fast with a list of every bad key. Everything else receives a typed GenqConfig.
+import { createHash } from "node:crypto";
 import { resolve, join } from "node:path";
 import { z } from "zod";
 import { DEFAULT_RETRY_SCHEDULE_MS, retryScheduleSpec } from "./webhooks/retry-schedule.ts";
@@ -45,6 +46,7 @@ const envSchema = z.object({
   GENQ_MAX_BATCH: intInRange(1, 1024).default(16),
   GENQ_MAX_KV_TOKENS: intInRange(64, 16_777_216).default(65_536),
   GENQ_PREFILL_CHUNK_TOKENS: intInRange(16, 65_536).default(256),
+  GENQ_PREFIX_CACHE_TOKENS: intInRange(0, 16_777_216).default(4096),
   GENQ_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   GENQ_ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   GENQ_AUTH: z.enum(["on", "off"]).optional(),
@@ -68,8 +70,9 @@ const envSchema = z.object({
   GENQ_PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL").optional(),
   GENQ_SSE_KEEPALIVE_MS: intInRange(100, 300_000).default(15_000),
   GENQ_JOB_STREAM_TTL_MS: intInRange(1_000, 604_800_000).default(3_600_000),
+  GENQ_STREAM_TOKEN_TTL_MS: intInRange(2_000, 86_400_000).default(900_000),
   GENQ_JOB_LOCK_MS: intInRange(1_000, 600_000).default(30_000),
-  GENQ_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default("genq"),
+  GENQ_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, "must be 1-64 letters, digits, : _ -").optional(),
   GENQ_RATE_LIMIT_PER_SECOND: z
     .string()
     .regex(/^\d{1,7}(\.\d{1,3})?$/, "must be a number of submits per second (0 = no limit)")
@@ -98,6 +101,8 @@ export interface GenqConfig {
   maxBatch: number;
   maxKvTokens: number;
   prefillChunkTokens: number;
+  /** Prompt-prefix KV cache per model and worker, in tokens; 0 = off. */
+  prefixCacheTokens: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   adminKey: string | undefined;
   /** Undefined = automatic: open on loopback without keys, required elsewhere. */
@@ -106,7 +111,10 @@ export interface GenqConfig {
   webhookAllowHosts: string[];
   delivery: DeliveryConfig;
   jobLockMs: number;
-  /** BullMQ key prefix; tests use a unique one per test. */
+  /**
+   * Prefix of every Redis key genq writes (BullMQ queues, event channels, streams, rate limits):
+   * GENQ_QUEUE_PREFIX, else derived from the data dir, so two deployments on one Redis never share.
+   */
   queuePrefix: string;
   /** Fair use, per tenant (= per key unless keys share a tenant). 0 turns a limit off. */
   tenantLimits: TenantLimits;
@@ -147,6 +155,8 @@ export interface DeliveryConfig {
   sseKeepAliveMs: number;
   /** Per-job event streams (Redis) live this long after the last event. */
   jobStreamTtlMs: number;
+  /** Longest life of a `?token=` stream token in job answers' `urls.events` (at least half of it). */
+  streamTokenTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -180,6 +190,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     maxBatch: e.GENQ_MAX_BATCH,
     maxKvTokens: e.GENQ_MAX_KV_TOKENS,
     prefillChunkTokens: e.GENQ_PREFILL_CHUNK_TOKENS,
+    prefixCacheTokens: e.GENQ_PREFIX_CACHE_TOKENS,
     logLevel: e.GENQ_LOG_LEVEL,
     adminKey: e.GENQ_ADMIN_KEY,
     auth: e.GENQ_AUTH,
@@ -195,9 +206,10 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
       publicUrl: (e.GENQ_PUBLIC_URL ?? `http://${e.GENQ_HOST.includes(":") ? `[${e.GENQ_HOST}]` : e.GENQ_HOST}:${e.GENQ_PORT}`).replace(/\/+$/, ""),
       sseKeepAliveMs: e.GENQ_SSE_KEEPALIVE_MS,
       jobStreamTtlMs: e.GENQ_JOB_STREAM_TTL_MS,
+      streamTokenTtlMs: e.GENQ_STREAM_TOKEN_TTL_MS,
     },
     jobLockMs: e.GENQ_JOB_LOCK_MS,
-    queuePrefix: e.GENQ_QUEUE_PREFIX,
+    queuePrefix: e.GENQ_QUEUE_PREFIX ?? deploymentPrefix(dataDir),
     tenantLimits: {
       submitsPerSecond: e.GENQ_RATE_LIMIT_PER_SECOND,
       submitBurst: e.GENQ_RATE_LIMIT_BURST,
@@ -207,6 +219,11 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     },
     reliability: reliabilityConfig(e),
   };
+}
+
+/** `genq-<8 hex>` from the resolved data dir: processes of one checkout agree, two checkouts differ. */
+function deploymentPrefix(dataDir: string): string {
+  return `genq-${createHash("sha256").update(dataDir).digest("hex").slice(0, 8)}`;
 }
 
 /** Reads process.env once; entry points call this and pass the result down. */

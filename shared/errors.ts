@@ -1,74 +1,186 @@
-// The one union of stable error codes (API problem+json `code`, job `error.code`) and the one
-// exhaustive code -> HTTP status mapping. Add a code here and the compiler finds every gap.
+// The one table of stable error codes (API problem+json `code`, job `error.code`): each code's
+// HTTP status, title and documentation. The ErrorCode union is its keys.
 
-export type ErrorCode =
-  | "VALIDATION_FAILED"
-  | "INVALID_JSON"
-  | "UNSUPPORTED_MEDIA_TYPE"
-  | "PAYLOAD_TOO_LARGE"
-  | "UNKNOWN_MODEL"
-  | "CONTEXT_LENGTH_EXCEEDED"
-  | "INVALID_TOKEN"
-  | "JOB_NOT_FOUND"
-  | "API_KEY_NOT_FOUND"
-  | "JOB_NOT_CANCELABLE"
-  | "IDEMPOTENCY_KEY_REUSED"
-  | "ROUTE_NOT_FOUND"
-  | "METHOD_NOT_ALLOWED"
-  | "UNAUTHORIZED"
-  | "FORBIDDEN"
-  | "RATE_LIMITED"
-  | "QUOTA_EXCEEDED"
-  | "WEBHOOK_URL_REJECTED"
-  | "WEBHOOK_NOT_CONFIGURED"
-  | "QUEUE_UNAVAILABLE"
-  | "ENGINE_ERROR"
-  | "POISON_JOB"
-  | "JOB_EXPIRED"
-  | "INTERNAL";
+export interface ErrorCodeInfo {
+  /** HTTP status of an API answer with this code. */
+  status: number;
+  /** Short, stable summary (problem+json `title`). */
+  title: string;
+  /** What happened, for the page served at /problems/<code>. */
+  description: string;
+  /** What the caller can do about it. */
+  fix: string;
+}
+
+/**
+ * Every code, its HTTP status and its documentation. `GET /problems/<code>` renders these
+ * entries, and problem+json `type` links there.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: {
+    status: 400,
+    title: "Request validation failed",
+    description: "A field of the request (body, query or header) is missing, has the wrong type, is out of range or is unknown. `errors` lists each field and what was wrong.",
+    fix: "Correct the fields named in `errors`; retrying the same request cannot succeed.",
+  },
+  INVALID_JSON: {
+    status: 400,
+    title: "Body is not valid JSON",
+    description: "The body could not be parsed as JSON, is nested too deeply, or contains forbidden keys (`__proto__`, `constructor`, `prototype`), NUL characters, lone surrogates or invalid UTF-8.",
+    fix: "Send one well-formed JSON object encoded as UTF-8.",
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: "Unsupported content type",
+    description: "The request has a body whose `Content-Type` is not `application/json`.",
+    fix: "Send `Content-Type: application/json`.",
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    title: "Request body too large",
+    description: "The body is larger than the API accepts (1 MiB), whatever the `Content-Length` said.",
+    fix: "Send a smaller body; split large batches into several jobs.",
+  },
+  UNKNOWN_MODEL: {
+    status: 400,
+    title: "Unknown model",
+    description: "`model` names no model registered on this deployment (`GENQ_MODELS`).",
+    fix: "Leave `model` out for the default, or use a registered name.",
+  },
+  CONTEXT_LENGTH_EXCEEDED: {
+    status: 400,
+    title: "Prompt and max_tokens exceed the context",
+    description: "The prompt's tokens plus `max_tokens` are more than the model's context length.",
+    fix: "Shorten the prompt or lower `max_tokens`.",
+  },
+  INVALID_TOKEN: {
+    status: 400,
+    title: "Invalid prompt tokens",
+    description: "The prompt tokenizes to nothing, or to token ids outside the model's vocabulary (a tokenizer that does not match the model).",
+    fix: "Send a non-empty prompt; operators: check that the model folder's tokenizer belongs to its weights.",
+  },
+  UNSUPPORTED_SCHEMA: {
+    status: 400,
+    title: "Unsupported JSON schema",
+    description: "`response_format.json_schema.schema` uses a keyword outside the supported subset (named in `detail`); genq never silently ignores a keyword it cannot enforce.",
+    fix: "Remove or rewrite the named keyword; the supported subset is listed in the README (Structured outputs).",
+  },
+  JOB_NOT_FOUND: {
+    status: 404,
+    title: "Job not found",
+    description: "No job with this id exists for the caller's tenant. Another tenant's job answers exactly the same.",
+    fix: "Check the id and that the API key belongs to the tenant that submitted the job.",
+  },
+  API_KEY_NOT_FOUND: {
+    status: 404,
+    title: "API key not found",
+    description: "The admin API knows no key with this id.",
+    fix: "List keys with `GET /v1/admin/keys` and use an `id` from there.",
+  },
+  JOB_NOT_CANCELABLE: {
+    status: 409,
+    title: "Job cannot be canceled",
+    description: "The job already finished (succeeded, failed or expired); terminal states are final.",
+    fix: "Nothing to do: read the job for its result.",
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 409,
+    title: "Idempotency-Key reused with a different body",
+    description: "This tenant already submitted a different request with the same `Idempotency-Key`.",
+    fix: "Use a new key for a new request; resend the identical body to get the first answer back.",
+  },
+  ROUTE_NOT_FOUND: {
+    status: 404,
+    title: "No such route",
+    description: "No endpoint answers this method and path (or the feature is off on this deployment).",
+    fix: "Check the path against `README.md` (HTTP API).",
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: "Method not allowed",
+    description: "The path exists but not with this HTTP method (reserved: such requests answer `ROUTE_NOT_FOUND` today).",
+    fix: "Use the method the HTTP API documents for this path.",
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    title: "Unauthorized",
+    description: "The request needs an API key (`Authorization: Bearer <key>`), or the key, admin key or stream token is missing, malformed, unknown, revoked, expired or not valid for this request.",
+    fix: "Send a valid key in the `Authorization` header; for a stream token, fetch the job again for a fresh `urls.events`.",
+  },
+  FORBIDDEN: {
+    status: 403,
+    title: "Forbidden",
+    description: "The credentials are valid but do not allow this action (reserved: no route answers it yet).",
+    fix: "Use credentials with the needed rights.",
+  },
+  RATE_LIMITED: {
+    status: 429,
+    title: "Too many requests",
+    description: "The tenant submitted faster than `GENQ_RATE_LIMIT_PER_SECOND` (with `GENQ_RATE_LIMIT_BURST`) allows. Nothing was stored.",
+    fix: "Wait for `Retry-After` seconds and send again.",
+  },
+  QUOTA_EXCEEDED: {
+    status: 429,
+    title: "Too many active jobs",
+    description: "The tenant already has `GENQ_MAX_ACTIVE_JOBS_PER_TENANT` jobs queued or running. Nothing was stored.",
+    fix: "Wait for jobs to finish (`Retry-After`), or cancel some.",
+  },
+  WEBHOOK_URL_REJECTED: {
+    status: 400,
+    title: "Webhook URL rejected",
+    description: "The webhook URL is not http(s), carries credentials, or points at a loopback, private or metadata address (SSRF guard).",
+    fix: "Use a public http(s) URL, or have the operator list the host in `GENQ_WEBHOOK_ALLOW_HOSTS`.",
+  },
+  WEBHOOK_NOT_CONFIGURED: {
+    status: 409,
+    title: "Job has no webhook",
+    description: "Webhook deliveries were asked for a job submitted without `webhook`.",
+    fix: "Submit jobs with `webhook: {url}` to get deliveries.",
+  },
+  QUEUE_UNAVAILABLE: {
+    status: 503,
+    title: "Queue unavailable",
+    description: "Redis did not answer, so the request could not be served now (reserved: submits are stored and enqueued later instead).",
+    fix: "Retry later; operators: check Redis (`GET /readyz`).",
+  },
+  ENGINE_ERROR: {
+    status: 500,
+    title: "Engine error",
+    description: "The model failed while generating this job, repeatedly; a worker crash alone never fails a job.",
+    fix: "Retry once; if it fails again, report the job id to the operator.",
+  },
+  POISON_JOB: {
+    status: 500,
+    title: "Job crashed the engine repeatedly",
+    description: "Every allowed run of this job (`GENQ_MAX_JOB_RUNS`, the last one alone) ended with the worker's engine crashing, so genq stopped retrying it instead of letting it take workers down again.",
+    fix: "Do not resubmit it unchanged; report the job id to the operator, who can find the crash in the worker logs.",
+  },
+  JOB_EXPIRED: {
+    status: 410,
+    title: "Job expired",
+    description: "The job waited or ran longer than its limit and was stopped (reserved for `max_queue_seconds` / `timeout_seconds`).",
+    fix: "Submit again, with a longer limit or at a higher priority.",
+  },
+  INTERNAL: {
+    status: 500,
+    title: "Internal error",
+    description: "Something unexpected failed inside genq; details are in the server log, never in the answer.",
+    fix: "Retry; if it persists, report the time and path to the operator.",
+  },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** The codes a generation fails with inside a worker (engine, thread, queue); a subset, so job rows stay in the union. */
 export type GenerationErrorCode = Extract<ErrorCode, "INVALID_TOKEN" | "CONTEXT_LENGTH_EXCEEDED" | "ENGINE_ERROR" | "UNKNOWN_MODEL">;
 
 export function httpStatusFor(code: ErrorCode): number {
-  switch (code) {
-    case "VALIDATION_FAILED":
-    case "INVALID_JSON":
-    case "UNKNOWN_MODEL":
-    case "CONTEXT_LENGTH_EXCEEDED":
-    case "INVALID_TOKEN":
-    case "WEBHOOK_URL_REJECTED":
-      return 400;
-    case "UNAUTHORIZED":
-      return 401;
-    case "FORBIDDEN":
-      return 403;
-    case "JOB_NOT_FOUND":
-    case "API_KEY_NOT_FOUND":
-    case "ROUTE_NOT_FOUND":
-      return 404;
-    case "METHOD_NOT_ALLOWED":
-      return 405;
-    case "JOB_NOT_CANCELABLE":
-    case "IDEMPOTENCY_KEY_REUSED":
-    case "WEBHOOK_NOT_CONFIGURED":
-      return 409;
-    case "JOB_EXPIRED":
-      return 410;
-    case "PAYLOAD_TOO_LARGE":
-      return 413;
-    case "UNSUPPORTED_MEDIA_TYPE":
-      return 415;
-    case "RATE_LIMITED":
-    case "QUOTA_EXCEEDED":
-      return 429;
-    case "QUEUE_UNAVAILABLE":
-      return 503;
-    case "ENGINE_ERROR":
-    case "POISON_JOB":
-    case "INTERNAL":
-      return 500;
-  }
+  return ERROR_CODES[code].status;
+}
+
+/** The path segment of a code's page: `VALIDATION_FAILED` -> `validation-failed`. */
+export function problemSlug(code: ErrorCode): string {
+  return code.toLowerCase().replaceAll("_", "-");
 }
 
 export interface FieldProblem {

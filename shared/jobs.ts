@@ -1,6 +1,7 @@
 // What travels between API and workers: queue names, the (tiny) queue payload, the stored
 // generation parameters, and the priority mapping onto BullMQ.
 import type { ChatMessage } from "./models/model-card.ts";
+import type { ResponseFormat } from "./structured-output/response-format.ts";
 
 /** One BullMQ queue per model; names are restricted to [A-Za-z0-9._-] by config. */
 export function queueNameFor(model: string): string {
@@ -23,6 +24,8 @@ export interface JobParams {
   seed?: number;
   stop: string[];
   ignoreEos: boolean;
+  /** json_object / json_schema: decoding is constrained to it (absent: free text). */
+  responseFormat?: ResponseFormat;
 }
 
 export const PRIORITY_ALIASES = { high: 1, normal: 5, low: 8 } as const;

@@ -7,6 +7,7 @@ import type { Worker } from "bullmq";
 import type { GenqConfig } from "../shared/config.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCards } from "../shared/models/load-model-cards.ts";
+import { inferenceCounters } from "../shared/metrics/inference-counters.ts";
 import { openNodeServices } from "../shared/node-services.ts";
 import { WorkerPresence } from "../shared/queue/worker-presence.ts";
 import { StartupError } from "../shared/startup/startup-failure.ts";
@@ -51,11 +52,15 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     maxBatch: config.maxBatch,
     maxKvTokens: config.maxKvTokens,
     prefillChunkTokens: config.prefillChunkTokens,
+    prefixCacheTokens: config.prefixCacheTokens,
   }).catch((error: Error) => {
     throw new StartupError(`the models could not be loaded (${error.message})`, "check GENQ_MODELS, GENQ_DTYPE and GENQ_DEVICE");
   });
   const inference = new InferenceJobs(client);
   const fatal = new Promise<string>((resolve) => client.onCrash(resolve));
+  const stopCounters = client.subscribe((m) => {
+    if (m.type === "stats") inferenceCounters.report(client, m);
+  });
   const stopCancels = events.onCancel((id) => inference.cancel(id));
 
   const webhooks = await startWebhookRuntime(config, services, logger);
@@ -120,6 +125,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       await stopped;
       if (waiting || running) logger.info("handed jobs back to the queue", { notStarted: waiting, running });
       stopCancels();
+      stopCounters();
       inference.close();
       await client.close();
       await webhooks.close();

@@ -2,21 +2,18 @@
 // Unknown errors become 500 INTERNAL without leaking their message.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { GenqError, httpStatusFor, type ErrorCode } from "../../shared/errors.ts";
+import { ERROR_CODES, GenqError, httpStatusFor, problemSlug } from "../../shared/errors.ts";
 import type { Logger } from "../../shared/logger.ts";
 
-const TITLES: Partial<Record<ErrorCode, string>> = {
-  VALIDATION_FAILED: "Request validation failed",
-  INVALID_JSON: "Body is not valid JSON",
-  JOB_NOT_FOUND: "Job not found",
-  INTERNAL: "Internal error",
-};
-
-export function problemResponse(c: Context, error: GenqError): Response {
+/**
+ * `problemBaseUrl` (GENQ_PUBLIC_URL) makes `type` absolute; "" leaves it relative to the request,
+ * which RFC 9457 also allows. Either way it names the page genq serves at /problems/<code>.
+ */
+export function problemResponse(c: Context, error: GenqError, problemBaseUrl = ""): Response {
   const status = httpStatusFor(error.code);
   const body: Record<string, unknown> = {
-    type: `https://genq.dev/problems/${error.code.toLowerCase().replaceAll("_", "-")}`,
-    title: TITLES[error.code] ?? error.code.toLowerCase().replaceAll("_", " "),
+    type: `${problemBaseUrl}/problems/${problemSlug(error.code)}`,
+    title: ERROR_CODES[error.code].title,
     status,
     detail: error.message,
     code: error.code,
@@ -29,13 +26,13 @@ export function problemResponse(c: Context, error: GenqError): Response {
   return c.body(JSON.stringify(body), status as 400, headers);
 }
 
-export function createErrorHandler(logger: Logger) {
+export function createErrorHandler(logger: Logger, problemBaseUrl = "") {
   return (error: Error, c: Context): Response => {
-    if (error instanceof GenqError) return problemResponse(c, error);
+    if (error instanceof GenqError) return problemResponse(c, error, problemBaseUrl);
     if (error instanceof HTTPException && error.status === 413) {
-      return problemResponse(c, new GenqError("PAYLOAD_TOO_LARGE", "request body is larger than the limit"));
+      return problemResponse(c, new GenqError("PAYLOAD_TOO_LARGE", "request body is larger than the limit"), problemBaseUrl);
     }
     logger.error("unhandled error", { error, path: c.req.path, method: c.req.method });
-    return problemResponse(c, new GenqError("INTERNAL", "internal error"));
+    return problemResponse(c, new GenqError("INTERNAL", "internal error"), problemBaseUrl);
   };
 }

@@ -1,4 +1,4 @@
-// `npx tsx scripts/bench/delivery.ts`: result-delivery costs over real HTTP. With a real worker
+// `npm run bench:delivery`: result-delivery costs over real HTTP. With a real worker
 // (tiny model): completion -> long-poll answer and -> webhook arrival, bytes per poll (full,
 // `fields`, 304, compressed). API alone: wake-up latency at 1 ms precision, idle CPU of 1,000
 // open long-polls. Prints a table; numbers are for this machine and load.
@@ -25,7 +25,12 @@ function http(method: string, url: string, headers: Record<string, string> = {},
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), wireBytes: res.socket?.bytesRead ?? NaN }),
       );
     });
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed while idle (its keep-alive timeout passes easily on
+      // a loaded machine): the request never reached it, so send it again (Node's documented fix).
+      if (req.reusedSocket && error.code === "ECONNRESET") http(method, url, headers, body, agent).then(resolve, reject);
+      else reject(error);
+    });
     req.end(payload);
   });
 }

@@ -1,5 +1,5 @@
 // Submit latency (POST /v1/jobs over HTTP, p50/p99 over 1,000 submits, GET /healthz as the
-// same-run floor) and submit-to-succeeded time for a 16-token job. `tsx scripts/bench/submit-latency.ts`
+// same-run floor) and submit-to-succeeded time for a 16-token job. `npm run bench:submit [-- <submits>]`
 import { startBenchStack } from "./bench-stack.ts";
 import { percentile } from "./percentile.ts";
 

@@ -3,6 +3,7 @@
 import { newUlid } from "../ids.ts";
 import type { ApiKeyStore } from "../store/api-key-store.ts";
 import type { ApiKeyRow } from "../store/schema/api-keys.ts";
+import type { TenantReassignment } from "../store/tenant-store.ts";
 import { apiKeyPrefix, generateApiKey, hashSecret, secretMatchesHash } from "./api-key-secret.ts";
 
 /** Tenant names an admin may give; also safe inside Redis keys and log lines. */
@@ -14,12 +15,15 @@ export type KeyVerification = { ok: true; row: ApiKeyRow } | { ok: false; reason
 // Compared against when the prefix is unknown, so every well-formed key costs one hash compare.
 const DUMMY_HASH = hashSecret("genq-no-such-key");
 
-/** Issues a key. Without `tenantId` the key is its own tenant (its id). */
+/**
+ * Issues a key. Without `tenantId` the key is its own tenant (its id). The first key ever issued
+ * inherits the jobs submitted while the API ran without keys (`inherited` says how many).
+ */
 export async function issueApiKey(
   keys: ApiKeyStore,
   input: { name: string; tenantId?: string },
   nowMs = Date.now(),
-): Promise<{ row: ApiKeyRow; key: string }> {
+): Promise<{ row: ApiKeyRow; key: string; inherited: TenantReassignment | null }> {
   if (input.tenantId !== undefined && !TENANT_PATTERN.test(input.tenantId)) {
     throw new Error(`tenant must match ${TENANT_PATTERN}`);
   }
@@ -36,7 +40,8 @@ export async function issueApiKey(
       createdAt: nowMs,
       revokedAt: null,
     };
-    if (await keys.insert(row)) return { row, key: issued.key };
+    const inserted = await keys.insert(row);
+    if (inserted) return { row, key: issued.key, inherited: inserted.inherited };
   }
   throw new Error("could not draw an unused API key prefix");
 }

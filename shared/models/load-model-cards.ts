@@ -13,7 +13,7 @@ export function loadModelCards(models: GenqConfig["models"]): Map<string, ModelC
       const detail = error instanceof ModelFolderError ? error.message.replace(/: ENOENT: .*$/, ": no such file") : (error as Error).message;
       throw new StartupError(
         `model "${name}" at ${path} cannot be loaded (${detail})`,
-        `point GENQ_MODELS at a folder with config.json, tokenizer.json, tokenizer_config.json and onnx/model.onnx, or build one with npm run model:build -- --preset tiny --out ${path}`,
+        `point GENQ_MODELS at a folder with config.json, tokenizer.json, tokenizer_config.json and onnx/model.onnx, or build it: npm start once builds the default model, or npm run model:build -- --preset tiny --out ${path}`,
       );
     }
   }

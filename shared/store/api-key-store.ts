@@ -1,10 +1,14 @@
 // The API-keys part of the store port: plain rows in, rows out. Issuing and verifying keys
 // (generation, hashing, constant-time compare) is shared/auth/api-keys.ts, the same for every store.
 import type { ApiKeyRow } from "./schema/api-keys.ts";
+import type { TenantReassignment } from "./tenant-store.ts";
 
 export interface ApiKeyStore {
-  /** False when the prefix is taken (the caller draws a new key). */
-  insert(row: ApiKeyRow): Promise<boolean>;
+  /**
+   * Undefined when the prefix is taken (the caller draws a new key). The first key ever inserted
+   * takes over the keyless tenant's ("") jobs in the same transaction (TenantStore.reassign).
+   */
+  insert(row: ApiKeyRow): Promise<{ inherited: TenantReassignment | null } | undefined>;
   get(id: string): Promise<ApiKeyRow | undefined>;
   getByPrefix(prefix: string): Promise<ApiKeyRow | undefined>;
   /** Newest first. */

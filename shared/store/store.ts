@@ -2,6 +2,8 @@
 // PostgreSQL (many hosts) and D1 (edge) implementations plug in without touching routes or the
 // worker. Every multi-statement decision is one method that each implementation makes atomic.
 import type { ApiKeyStore } from "./api-key-store.ts";
+import type { InstanceSecretStore } from "./instance-secret-store.ts";
+import type { TenantStore } from "./tenant-store.ts";
 import type { JobStore } from "./job-store.ts";
 import type { WebhookDeliveryStore } from "./webhook-delivery-store.ts";
 import type { WebhookSecretStore } from "./webhook-secret-store.ts";
@@ -11,6 +13,8 @@ export interface Store {
   apiKeys: ApiKeyStore;
   webhookDeliveries: WebhookDeliveryStore;
   webhookSecrets: WebhookSecretStore;
+  tenants: TenantStore;
+  instanceSecrets: InstanceSecretStore;
   /** Throws when the database does not answer (readiness). */
   ping(): Promise<void>;
   /** Throws when the database cannot take writes (read-only file, full disk): readiness and startup. */

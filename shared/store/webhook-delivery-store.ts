@@ -35,6 +35,8 @@ export interface WebhookDeliveryStore {
   startRound(id: string, nowMs: number): Promise<WebhookDeliveryRow | undefined>;
   /** Pending deliveries whose next attempt is overdue: candidates for the reconciler. */
   listOverdue(dueBeforeMs: number, limit: number): Promise<WebhookDeliveryRow[]>;
+  /** Closes a pending delivery without an attempt (`failed`, with the reason as its last error). */
+  abandon(id: string, reason: string, nowMs: number): Promise<void>;
   /** Points a pending delivery at a replacement BullMQ job (the old one was lost with Redis). */
   requeued(id: string, queueJobId: string, nowMs: number): Promise<void>;
   /**

@@ -153,6 +153,33 @@ describe("webhook delivery", () => {
     expect(JSON.parse(started.body).data).toMatchObject({ status: "running", output: null });
   });
 
+  it("does not retry job.started once the job has finished", async () => {
+    const started = (r: { body: string }) => JSON.parse(r.body).type === "job.started";
+    receiver.script("/started-late", (_n, r) => ({ status: started(r) ? 500 : 204 }));
+    // The first attempt fails after the job ended: no retry is scheduled.
+    const late = await submit(stack, { url: `${receiver.url}/started-late`, events: ["job.started", "job.succeeded"] });
+    await stack.delivery.webhookWorker.pause();
+    await finishJob(stack, late);
+    stack.delivery.webhookWorker.resume();
+    const lateList = await settled(stack, late, 2);
+    expect(lateList.find((d: { event: string }) => d.event === "job.started")).toMatchObject({ status: "failed", attempts: 1 });
+    expect(lateList.find((d: { event: string }) => d.event === "job.started").last_error).toMatch(/no longer news/);
+    expect(receiver.on("/started-late").filter(started)).toHaveLength(1);
+
+    // A retry already scheduled while the job ran is dropped when the job ends before it is due.
+    receiver.script("/started-retry", (_n, r) => (started(r) ? { status: 503, headers: { "retry-after": "1" } } : { status: 204 }));
+    const id = await submit(stack, { url: `${receiver.url}/started-retry`, events: ["job.started", "job.succeeded"] });
+    await stack.worker.lifecycle.start(id);
+    await eventually(async () => (await deliveries(stack, id))[0]?.log[0]?.outcome === "retrying", 5_000, "the first job.started attempt");
+    await stack.worker.lifecycle.complete(id, { outputText: "done", finishReason: "stop", promptTokens: 1, completionTokens: 1 });
+    const list = await settled(stack, id, 2);
+    const startedDelivery = list.find((d: { event: string }) => d.event === "job.started");
+    expect(startedDelivery).toMatchObject({ status: "failed", attempts: 1 });
+    expect(startedDelivery.last_error).toMatch(/no longer news/);
+    expect(list.find((d: { event: string }) => d.event === "job.succeeded").status).toBe("delivered");
+    expect(receiver.on("/started-retry").filter(started)).toHaveLength(1);
+  });
+
   it("redelivers with the same webhook-id, and shows the new round in the log", async () => {
     const id = await submit(stack, { url: `${receiver.url}/again` });
     await finishJob(stack, id);

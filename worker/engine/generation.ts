@@ -2,6 +2,7 @@
 // The thread protocol (worker/thread/) carries these; the engine never imports the thread.
 import type { GenerationErrorCode } from "../../shared/errors.ts";
 import type { SamplingParams } from "../sampling/sampling-params.ts";
+import type { ResponseFormat } from "../../shared/structured-output/response-format.ts";
 
 export interface GenerationRequest {
   id: string;
@@ -19,6 +20,8 @@ export interface GenerationRequest {
    * so that its crash is attributable to it and innocent batch mates are not dragged along.
    */
   exclusive?: boolean;
+  /** JSON output constrained token by token (json_object / json_schema); absent = free text. */
+  responseFormat?: ResponseFormat;
 }
 
 export type FinishReason = "stop" | "length" | "canceled";

@@ -6,10 +6,16 @@ import type { KvCache } from "../model/kv-cache.ts";
 import type { GenerationEvent, GenerationRequest } from "./generation.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
 import { packLanes, type DecodeLane } from "./decode-lanes.ts";
+import { JsonGrammarCache } from "../sampling/json-grammar-cache.ts";
 import { PrefillGroup } from "./prefill-group.ts";
+import { PrefixAdmission, type PrefixCounters } from "./prefix-admission.ts";
+import { PrefixCache } from "./prefix-cache.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Sequence } from "./sequence.ts";
 import { validateRequest } from "./validate-request.ts";
+
+/** Group padding rule with the prefix cache on (see Scheduler.admit): padded slots ≤ 1.25 × real tokens. */
+const CACHED_MAX_PADDED_TO_REAL = 1.25;
 
 export interface EngineOptions {
   /** Most sequences decoded together (running + prefilling). */
@@ -18,6 +24,8 @@ export interface EngineOptions {
   maxKvTokens: number;
   /** Prompt slots (rows × columns, padding included) per prefill-chunk pass; one chunk pass per step. */
   prefillChunkTokens: number;
+  /** Prompt-prefix KV cache budget in tokens (GENQ_PREFIX_CACHE_TOKENS); 0 or absent = off. */
+  prefixCacheTokens?: number;
 }
 
 export interface EngineStats {
@@ -33,6 +41,10 @@ export interface EngineStats {
   /** Longest time between two consecutive tokens of any running sequence since the last reset. */
   worstTokenGapMs: number;
   steps: number;
+  /** Since start: prompt tokens admitted and those whose KV came from the prefix cache. */
+  counters: PrefixCounters;
+  /** Tokens held by the prefix cache now. */
+  prefixCacheTokens: number;
 }
 
 export type EngineEmit = (event: GenerationEvent) => void;
@@ -52,6 +64,8 @@ export class InferenceEngine {
   private steps = 0;
   private lastStepMs = 0;
   private worstTokenGapMs = 0;
+  private readonly grammars: JsonGrammarCache;
+  private readonly prefix: PrefixAdmission;
 
   constructor(
     readonly card: ModelCard,
@@ -61,6 +75,8 @@ export class InferenceEngine {
     private readonly hooks: EngineHooks = {},
   ) {
     this.scheduler = new Scheduler(options);
+    this.grammars = new JsonGrammarCache(card);
+    this.prefix = new PrefixAdmission(new PrefixCache(lm.signature.kv, options.prefixCacheTokens ?? 0));
   }
 
   get hasWork(): boolean {
@@ -74,7 +90,7 @@ export class InferenceEngine {
     if (problem) return this.emit({ type: "failed", id: request.id, ...problem });
     let sequence: Sequence;
     try {
-      sequence = new Sequence(request, this.card);
+      sequence = new Sequence(request, this.card, this.grammars.masksFor(request.responseFormat));
     } catch (error) {
       return this.emit({ type: "failed", id: request.id, code: "ENGINE_ERROR", message: `invalid request: ${errorText(error)}` });
     }
@@ -103,6 +119,8 @@ export class InferenceEngine {
       stepMs: this.lastStepMs,
       worstTokenGapMs: this.worstTokenGapMs,
       steps: this.steps,
+      counters: { ...this.prefix.counters },
+      prefixCacheTokens: this.prefix.cache.cachedTokens,
     };
   }
 
@@ -134,13 +152,17 @@ export class InferenceEngine {
   }
 
   private admitGroup(): void {
-    const sequences = this.scheduler.admit(this.runningSequences);
+    const cached = this.prefix.cache.enabled;
+    const sequences = cached
+      ? this.scheduler.admit(this.runningSequences, (s, group) => this.prefix.pendingTokens(s, group), CACHED_MAX_PADDED_TO_REAL)
+      : this.scheduler.admit(this.runningSequences);
     if (sequences.length === 0) return;
     for (const sequence of sequences) {
       sequence.state = "prefilling";
       this.emit({ type: "started", id: sequence.id });
     }
-    this.group = new PrefillGroup(sequences, this.lm.emptyCache(sequences.length));
+    const start = this.prefix.startGroup(sequences);
+    this.group = new PrefillGroup(sequences, start ?? this.lm.emptyCache(sequences.length));
   }
 
   /** One token for every row of the lane: input_ids [B, 1], the lane's cache as past. */
@@ -188,6 +210,7 @@ export class InferenceEngine {
     group.commit(output.present, chunk);
     if (!chunk.final) return;
     this.group = null;
+    if (this.prefix.cache.enabled) this.prefix.storeGroup(group.sequences, group.cache);
     const nowMs = performance.now();
     group.sequences.forEach((sequence, r) => {
       if (sequence.state === "finished") return;

@@ -2,6 +2,12 @@
 // maxBatch sequences and maxKvTokens slots of the rectangular KV cache.
 import type { Sequence } from "./sequence.ts";
 
+/**
+ * Prompt tokens a candidate would still compute if it joined `group` (after prefix-cache hits), or
+ * null to hold it back (and everything behind it) until the next admission.
+ */
+export type PendingPromptTokens = (candidate: Sequence, group: readonly Sequence[]) => number | null;
+
 export interface SchedulerLimits {
   /** Most sequences admitted at once (running + prefilling). */
   maxBatch: number;
@@ -40,9 +46,12 @@ export class Scheduler {
   /**
    * Takes the next group to prefill together, strictly in queue order (no overtaking): stops at the
    * first sequence that would break the batch or KV limit, or make the group's left padding exceed
-   * its real tokens (padded slots ≤ 2 × real tokens keeps padded prefill work under 2×).
+   * its real tokens (padded slots ≤ 2 × real tokens keeps padded prefill work under 2×). Prompt
+   * lengths are the tokens still to compute (`pendingOf`, default: the whole prompt); with prefix
+   * caching the engine passes a tighter `maxPaddedToReal`, because what is left of prompts behind a
+   * cached prefix is short and varied, and every padded slot costs as much as a real token.
    */
-  admit(admitted: readonly Sequence[]): Sequence[] {
+  admit(admitted: readonly Sequence[], pendingOf: PendingPromptTokens = (s) => s.promptTokens, maxPaddedToReal = 2): Sequence[] {
     // An exclusive sequence (a crash suspect) runs alone: nothing joins it, and it waits (at the
     // head, so nothing overtakes it) until the running batch has drained.
     if (admitted.some((s) => s.request.exclusive)) return [];
@@ -58,9 +67,11 @@ export class Scheduler {
       if (count + 1 > this.limits.maxBatch) break;
       const nextWidest = Math.max(widest, candidate.reservedTokens);
       if ((count + 1) * nextWidest > this.limits.maxKvTokens) break;
-      const nextLongest = Math.max(longestPrompt, candidate.promptTokens);
-      const nextReal = realPromptTokens + candidate.promptTokens;
-      if (group.length > 0 && (group.length + 1) * nextLongest > 2 * nextReal) break;
+      const pending = pendingOf(candidate, group);
+      if (pending === null) break;
+      const nextLongest = Math.max(longestPrompt, pending);
+      const nextReal = realPromptTokens + pending;
+      if (group.length > 0 && (group.length + 1) * nextLongest > maxPaddedToReal * nextReal) break;
       group.push(candidate);
       count++;
       widest = nextWidest;

@@ -1,6 +1,8 @@
 // One generation request inside the engine: its token ids, sampler, stop strings, streamed text and
 // lifecycle (waiting → prefilling → running → finished). Knows nothing about batches or tensors.
 import { IncrementalDetokenizer } from "../sampling/incremental-detokenizer.ts";
+import { hasAllowed, JsonConstraint, type AllowedTokens, type ConstraintStep } from "../sampling/json-constraint.ts";
+import type { JsonGrammarMasks } from "../sampling/json-grammar-masks.ts";
 import { StopSequenceMatcher } from "../sampling/stop-sequence-matcher.ts";
 import { TokenSampler } from "../sampling/token-sampler.ts";
 import type { FinishReason, GenerationRequest } from "./generation.ts";
@@ -31,10 +33,15 @@ export class Sequence {
   private readonly stops: StopSequenceMatcher;
   private readonly detokenizer: IncrementalDetokenizer;
   private readonly eosIds: ReadonlySet<number>;
+  /** The response format's mask; null for free text. */
+  private readonly constraint: JsonConstraint | null;
+  /** The length budget overruled the model at least once: the JSON was closed early. */
+  private budgetForced = false;
 
   constructor(
     readonly request: GenerationRequest,
     card: ModelCard,
+    grammar: JsonGrammarMasks | null = null,
   ) {
     this.tokenIds = [...request.promptIds];
     this.promptTokens = request.promptIds.length;
@@ -43,6 +50,7 @@ export class Sequence {
     this.stops = new StopSequenceMatcher(request.stop);
     this.detokenizer = new IncrementalDetokenizer((ids) => card.decode(ids), { promptIds: request.promptIds });
     this.eosIds = new Set(request.ignoreEos ? [] : card.eosTokenIds);
+    this.constraint = grammar ? new JsonConstraint(grammar) : null;
   }
 
   get id(): string {
@@ -65,11 +73,25 @@ export class Sequence {
 
   /** Samples from float32 [vocab] logits (read only) and applies EOS, stop strings and max_tokens. */
   sampleNext(logits: Float32Array): TokenOutcome {
-    const id = this.sampler.sample(logits, this.tokenIds);
+    let allowed: AllowedTokens | undefined;
+    if (this.constraint) {
+      allowed = this.constraint.allowed(this.request.maxTokens - this.completionTokens - 1);
+      if (!hasAllowed(allowed.mask)) throw new Error("the response format allows no token here");
+    }
+    const id = this.sampler.sample(logits, this.tokenIds, allowed?.mask);
     this.tokenIds.push(id);
+    let step: ConstraintStep = "continue";
+    if (this.constraint && allowed) {
+      if (allowed.mask !== allowed.grammarMask && preferredOutside(logits, allowed, id)) this.budgetForced = true;
+      step = this.constraint.accept(id);
+    }
+    // A JSON that ended because max_tokens was near is reported as "length": it parses, but the model was cut short.
+    const closed = this.budgetForced ? "length" : "stop";
+    if (step === "eos") return { tokenId: id, ...this.end(closed, "") };
     if (this.eosIds.has(id)) return { tokenId: id, ...this.end("stop", "") };
     const { emit, stopped } = this.stops.push(this.detokenizer.push(id));
     if (stopped) return { tokenId: id, ...this.end("stop", emit) };
+    if (step === "done") return { tokenId: id, ...this.end(closed, emit) };
     if (this.completionTokens >= this.request.maxTokens) return { tokenId: id, ...this.end("length", emit) };
     this.text += emit;
     return { tokenId: id, emit, finishReason: null };
@@ -93,4 +115,19 @@ export class Sequence {
     this.finishReason = reason;
     return { emit: text, finishReason: reason };
   }
+}
+
+/** Whether the grammar allowed a token the length budget removed that the model scored at least as high as `chosen`. */
+function preferredOutside(logits: Float32Array, allowed: AllowedTokens, chosen: number): boolean {
+  const { mask, grammarMask } = allowed;
+  const floor = logits[chosen];
+  for (let word = 0; word < mask.length; word++) {
+    let removed = grammarMask[word] & ~mask[word];
+    while (removed !== 0) {
+      const id = word * 32 + 31 - Math.clz32(removed & -removed);
+      removed &= removed - 1;
+      if (logits[id] >= floor) return true;
+    }
+  }
+  return false;
 }

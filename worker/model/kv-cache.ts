@@ -37,6 +37,15 @@ export class KvCache {
   }
 
   /**
+   * A cache over raw key/value data: `data` holds 2 × layers arrays in graph order, each
+   * [rows, kvHeads, columns, headDim] of the shape's dtype; `mask` is uint8 [rows, columns].
+   */
+  static fromData(shape: KvShape, rows: number, columns: number, data: KvData[], mask: Uint8Array): KvCache {
+    const dims = [rows, shape.kvHeads, columns, shape.headDim];
+    return new KvCache(shape, rows, columns, data.map((d) => new ort.Tensor(shape.dtype, d, dims)), mask);
+  }
+
+  /**
    * Wraps a pass's `present.*` outputs [rows, kvHeads, past + added, headDim] as the next pass's past,
    * without copying them. `addedMask` is uint8 [rows, added] for the columns this pass appended.
    */

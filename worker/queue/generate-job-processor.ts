@@ -82,6 +82,7 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
         stop: params.stop,
         ignoreEos: params.ignoreEos,
         priority: row.priority,
+        responseFormat: params.responseFormat,
         exclusive: row.engineRuns >= deps.maxJobRuns - 1,
       },
       {

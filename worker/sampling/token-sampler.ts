@@ -61,22 +61,27 @@ export class TokenSampler {
    * @param logits float32 [vocabSize]: the model's last-position row for this sequence, often a
    *   subarray view into the batched output; read only, never modified.
    * @param previousIds the sequence's prompt + generated ids (for the repetition penalty).
+   * @param allowed optional bitset over token ids [ceil(vocabSize / 32)] (a grammar's mask): only
+   *   these may be chosen; it applies before every other processor, as in vLLM and transformers.
    * @returns the chosen token id.
    */
-  sample(logits: Float32Array, previousIds: ArrayLike<number>): number {
+  sample(logits: Float32Array, previousIds: ArrayLike<number>, allowed?: Uint32Array): number {
     if (logits.length !== this.vocabSize) {
       throw new RangeError(`logits row has ${logits.length} entries, expected vocab size ${this.vocabSize}`);
     }
+    if (allowed && this.processors.length === 0 && this.rng === undefined) return maskedArgmax(logits, allowed);
     let scores = logits;
-    if (this.processors.length > 0) {
+    if (this.processors.length > 0 || allowed) {
       scores = this.scratch ??= new Float32Array(this.vocabSize);
       scores.set(logits);
+      if (allowed) applyMask(scores, allowed);
       for (let i = 0; i < this.processors.length; i++) this.processors[i].process(scores, previousIds);
     }
-    if (this.rng === undefined) return argmax(scores);
+    if (this.rng === undefined) return allowed ? maskedArgmax(scores, allowed) : argmax(scores);
     const id = this.draw(scores, this.rng);
     // Nothing to sample from (every score -Infinity or NaN, or a +Infinity logit): be defined.
-    return id >= 0 ? id : argmax(logits);
+    if (id >= 0) return id;
+    return allowed ? maskedArgmax(logits, allowed) : argmax(logits);
   }
 
   /** Softmax (max-subtracted, so large logits cannot overflow) and an inverse-CDF draw; -1 if no mass. */
@@ -132,4 +137,39 @@ function argmax(values: Float32Array): number {
     }
   }
   return best;
+}
+
+/** Sets every score outside the bitset to -Infinity. */
+function applyMask(scores: Float32Array, allowed: Uint32Array): void {
+  const n = scores.length;
+  for (let word = 0; word < allowed.length; word++) {
+    const bits = allowed[word];
+    if (bits === 0xffffffff) continue;
+    const end = Math.min(n, (word + 1) * 32);
+    for (let i = word * 32; i < end; i++) if ((bits & (1 << (i & 31))) === 0) scores[i] = -Infinity;
+  }
+}
+
+/** argmax over the ids in the bitset (ties: lowest id; NaN never wins); the first allowed id if all are -Infinity. */
+function maskedArgmax(values: Float32Array, allowed: Uint32Array): number {
+  let best = -1;
+  let firstAllowed = -1;
+  let bestValue = -Infinity;
+  const n = values.length;
+  for (let word = 0; word < allowed.length; word++) {
+    let bits = allowed[word];
+    while (bits !== 0) {
+      const bit = 31 - Math.clz32(bits & -bits);
+      bits &= bits - 1;
+      const i = word * 32 + bit;
+      if (i >= n) break;
+      if (firstAllowed < 0) firstAllowed = i;
+      const value = values[i];
+      if (value > bestValue) {
+        bestValue = value;
+        best = i;
+      }
+    }
+  }
+  return best >= 0 ? best : Math.max(0, firstAllowed);
 }

@@ -65,6 +65,8 @@ function postStats(): void {
     kvTokens: all.reduce((n, s) => n + s.kvTokens, 0),
     kvBytes: all.reduce((n, s) => n + s.kvBytes, 0),
     stepMs: Math.max(0, ...all.map((s) => s.stepMs)),
+    promptTokensTotal: all.reduce((n, s) => n + s.counters.promptTokens, 0),
+    prefixCacheHitTokensTotal: all.reduce((n, s) => n + s.counters.prefixCacheHitTokens, 0),
   });
 }
 

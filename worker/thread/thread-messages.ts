@@ -16,6 +16,8 @@ export interface InferenceThreadOptions {
   maxKvTokens: number;
   /** Prompt tokens prefilled per engine step, so a long prompt never freezes running sequences. */
   prefillChunkTokens: number;
+  /** Prompt-prefix KV cache per model, in tokens (GENQ_PREFIX_CACHE_TOKENS); 0 or absent = off. */
+  prefixCacheTokens?: number;
 }
 
 export type ToThreadMessage =
@@ -31,4 +33,14 @@ export type FromThreadMessage =
    * Engine load, at most every 500 ms while busy. `running` = admitted (decoding or prefilling);
    * `kvTokens` = KV slots allocated, padding included; `kvBytes` = their key+value bytes.
    */
-  | { type: "stats"; running: number; waiting: number; kvTokens: number; kvBytes: number; stepMs: number };
+  | {
+      type: "stats";
+      running: number;
+      waiting: number;
+      kvTokens: number;
+      kvBytes: number;
+      stepMs: number;
+      /** Totals since the thread started, all models: prompt tokens admitted, and those served from the prefix cache. */
+      promptTokensTotal: number;
+      prefixCacheHitTokensTotal: number;
+    };

@@ -6,6 +6,8 @@ import type { Job } from "bullmq";
 import type { AttemptResult, WebhookDeliveryStore } from "../../shared/store/webhook-delivery-store.ts";
 import type { WebhookSecretStore } from "../../shared/store/webhook-secret-store.ts";
 import type { Logger } from "../../shared/logger.ts";
+import type { JobStore } from "../../shared/store/job-store.ts";
+import { isTerminalStatus } from "../../shared/store/schema/jobs.ts";
 import type { WebhookJobPayload } from "../../shared/webhooks/webhook-queue.ts";
 import { nextRetry } from "../../shared/webhooks/retry-schedule.ts";
 import { signWebhook } from "../../shared/webhooks/webhook-signer.ts";
@@ -19,6 +21,8 @@ export interface WebhookDeliveryProcessorDeps {
   scheduleMs: number[];
   /** +/- fraction applied to each delay (GENQ_WEBHOOK_RETRY_JITTER). */
   jitter: number;
+  /** Job rows: a failed `job.started` is not retried once its job is terminal. */
+  jobs: Pick<JobStore, "get">;
   logger: Logger;
   now?: () => number;
 }
@@ -40,9 +44,23 @@ export function webhookBackoff(_attemptsMade: number, _type?: string, error?: Er
   return typeof delayMs === "number" ? delayMs : 1_000;
 }
 
+const MOOT_STARTED = "not retried: the job already finished, so job.started is no longer news";
+
+async function startedIsMoot(deps: WebhookDeliveryProcessorDeps, delivery: { event: string; jobId: string }): Promise<boolean> {
+  if (delivery.event !== "job.started") return false;
+  const row = await deps.jobs.get(delivery.jobId);
+  return row !== undefined && isTerminalStatus(row.status);
+}
+
 export function createWebhookDeliveryProcessor(deps: WebhookDeliveryProcessorDeps) {
   const now = deps.now ?? Date.now;
   return async (job: Job<WebhookJobPayload>): Promise<string> => {
+    // A retry of job.started after the job finished would only arrive after its terminal event.
+    const queued = await deps.deliveries.get(job.data.deliveryId);
+    if (queued && queued.roundAttempts > 0 && (await startedIsMoot(deps, queued))) {
+      await deps.deliveries.abandon(queued.id, MOOT_STARTED, now());
+      return "superseded";
+    }
     const begun = await deps.deliveries.beginAttempt(job.data.deliveryId, now());
     if (!begun) return "not-pending";
     const { attemptId, delivery } = begun;
@@ -64,6 +82,11 @@ export function createWebhookDeliveryProcessor(deps: WebhookDeliveryProcessorDep
       await record({ outcome: "rejected", status: "failed", nextAttemptAt: null });
       deps.logger.warn("webhook refused by the SSRF guard", { deliveryId: delivery.id, error: sent.error });
       return "rejected";
+    }
+    if (await startedIsMoot(deps, delivery)) {
+      const error = `${sent.error ?? `HTTP ${sent.statusCode}`}; ${MOOT_STARTED}`;
+      await deps.deliveries.finishAttempt(delivery.id, attemptId, { ...base, error, outcome: "failed", status: "failed", nextAttemptAt: null }, now());
+      return "superseded";
     }
     const decision = nextRetry(deps.scheduleMs, delivery.roundAttempts, deps.jitter, sent.retryAfterMs);
     if (!decision.retry) {

@@ -46,6 +46,7 @@ export async function startWebhookRuntime(
       sender: new WebhookSender({ policy: new WebhookAddressPolicy(config.webhookAllowHosts), timeoutMs: d.webhookTimeoutMs }),
       scheduleMs: d.webhookRetryScheduleMs,
       jitter: d.webhookRetryJitter,
+      jobs: store.jobs,
       logger,
     }),
   });

@@ -38,8 +38,8 @@ export function adminKeysRoutes(deps: AppDeps): Hono<AppEnv> {
     .post("/", async (c) => {
       const parsed = createKeyRequest.safeParse(await readJsonBody(c, limits.maxBodyBytes, limits.maxJsonDepth));
       if (!parsed.success) throw validationError(parsed.error);
-      const { row, key } = await issueApiKey(keys, { name: parsed.data.name, tenantId: parsed.data.tenant }, now());
-      deps.logger.info("api key issued", { keyId: row.id, name: row.name, tenant: row.tenantId });
+      const { row, key, inherited } = await issueApiKey(keys, { name: parsed.data.name, tenantId: parsed.data.tenant }, now());
+      deps.logger.info("api key issued", { keyId: row.id, name: row.name, tenant: row.tenantId, inheritedJobs: inherited?.jobs ?? 0 });
       noStore(c);
       return c.json({ ...toApiKeyObject(row), key }, 201);
     })

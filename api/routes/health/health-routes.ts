@@ -2,6 +2,7 @@
 // answers, and every model has a live worker) and Prometheus metrics (/metrics).
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../../app-deps.ts";
+import { inferenceCounters } from "../../../shared/metrics/inference-counters.ts";
 
 export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
@@ -44,6 +45,8 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
       }
       lines.push("# HELP genq_long_poll_waiters Requests waiting for a job change.", "# TYPE genq_long_poll_waiters gauge");
       lines.push(`genq_long_poll_waiters ${deps.events.waiterCount}`);
+      // Workers running in this process (npm start); a separate worker process keeps its own.
+      lines.push(...inferenceCounters.render());
       return c.text(lines.join("\n") + "\n", 200, { "content-type": "text/plain; version=0.0.4" });
     });
 }

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { MAX_TOKENS_CEILING, type TenantLimits } from "../../../shared/config.ts";
 import { DEFAULT_PRIORITY, PRIORITY_ALIASES } from "../../../shared/jobs.ts";
+import { responseFormatSchema } from "../../../shared/structured-output/response-format.ts";
 import { WEBHOOK_EVENTS } from "../../../shared/webhooks/webhook-events.ts";
 
 export const MAX_METADATA_BYTES = 16_384;
@@ -59,6 +60,7 @@ export function createJobRequestSchema(limits: Pick<TenantLimits, "maxPromptChar
       seed: z.number().int().min(0).max(4_294_967_295).optional(),
       stop: z.array(cleanString(256).min(1)).max(16).optional(),
       ignore_eos: z.boolean().default(false),
+      response_format: responseFormatSchema.optional(),
       priority: priority.default(DEFAULT_PRIORITY),
       webhook: z
         .strictObject({

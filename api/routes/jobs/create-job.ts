@@ -8,6 +8,7 @@ import { newJobId } from "../../../shared/ids.ts";
 import type { JobInput, JobParams } from "../../../shared/jobs.ts";
 import { contextOverflow } from "../../../shared/models/context-check.ts";
 import { ModelFolderError } from "../../../shared/models/model-card.ts";
+import { responseFormatGrammar } from "../../../shared/structured-output/response-format.ts";
 import type { JobRow } from "../../../shared/store/schema/jobs.ts";
 import { checkWebhookUrl } from "../../../shared/webhooks/webhook-url-check.ts";
 import { readJsonBody } from "../../middleware/json-body.ts";
@@ -15,6 +16,7 @@ import { createJobRequestSchema, type CreateJobRequest } from "./create-job-requ
 import { jobEtag, toJobObject } from "./job-object.ts";
 import { SubmitLimits } from "./submit-limits.ts";
 import { validationError } from "./validation-problems.ts";
+import { streamTokenFor, streamTokenVariant } from "./stream-url.ts";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -35,6 +37,8 @@ export function createJobHandler(deps: AppDeps) {
     const body = parsed.data;
     // SSRF rules that need no DNS (scheme, credentials, literal IPs) refuse at submit.
     if (body.webhook) checkWebhookUrl(body.webhook.url, deps.webhookPolicy);
+    // Compiled here only to refuse unsupported schemas (400 UNSUPPORTED_SCHEMA); workers compile again.
+    responseFormatGrammar(body.response_format);
     const requestHash = createHash("sha256").update(JSON.stringify(raw)).digest("base64url");
 
     if (idempotencyKey) {
@@ -80,19 +84,23 @@ export function createJobHandler(deps: AppDeps) {
       // The row is durable; the reconciler enqueues it once Redis answers again (invariant 2).
       deps.logger.warn("enqueue failed; the reconciler will retry", { jobId: id, error });
     }
-    c.header("etag", jobEtag(admitted.row));
     c.header("location", `/v1/jobs/${id}`);
-    return c.json(toJobObject(admitted.row), 202);
+    return answer(c, deps, admitted.row);
   };
+
+  function replay(c: Context<AppEnv>, existing: JobRow, requestHash: string) {
+    if (existing.requestHash !== requestHash) {
+      throw new GenqError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request body");
+    }
+    c.header("idempotent-replayed", "true");
+    return answer(c, deps, existing);
+  }
 }
 
-function replay(c: Context<AppEnv>, existing: JobRow, requestHash: string) {
-  if (existing.requestHash !== requestHash) {
-    throw new GenqError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request body");
-  }
-  c.header("idempotent-replayed", "true");
-  c.header("etag", jobEtag(existing));
-  return c.json(toJobObject(existing), 202);
+function answer(c: Context<AppEnv>, deps: AppDeps, row: JobRow) {
+  const stream = streamTokenFor(c, deps, row.id);
+  c.header("etag", jobEtag(row, streamTokenVariant(stream)));
+  return c.json(toJobObject(row, stream), 202);
 }
 
 function countPromptTokens(card: { promptIds: (input: JobInput) => number[] }, input: JobInput): number {
@@ -114,5 +122,6 @@ function toParams(body: CreateJobRequest): JobParams {
     seed: body.seed,
     stop: body.stop ?? [],
     ignoreEos: body.ignore_eos,
+    ...(body.response_format && body.response_format.type !== "text" ? { responseFormat: body.response_format } : {}),
   };
 }

@@ -11,6 +11,7 @@ import { awaitTerminal } from "./await-terminal.ts";
 import { ifNoneMatchHits } from "./etag-match.ts";
 import { fieldsVariant, parseFields, pickFields, type JobField } from "./job-fields.ts";
 import { retryAfterSeconds } from "./retry-after.ts";
+import { streamTokenFor, streamTokenVariant, type IssuedStreamToken } from "./stream-url.ts";
 
 export function getJobHandler(deps: AppDeps) {
   return async (c: Context<AppEnv>) => {
@@ -18,14 +19,15 @@ export function getJobHandler(deps: AppDeps) {
     const fields = parseFields(c.req.query("fields"));
     let row = await findJobOr404(deps, c);
     if (waitSeconds > 0 && !isTerminalStatus(row.status)) row = await awaitTerminal(deps, row, waitSeconds * 1000, c.req.raw.signal);
-    return respondWithJob(c, row, 200, { fields, deps });
+    return respondWithJob(c, row, 200, { fields, deps, stream: streamTokenFor(c, deps, row.id) });
   };
 }
 
-/** How to render the job: a `fields` subset, and (to show the queue position) the deps that know it. */
+/** How to render the job: a `fields` subset, (to show the queue position) the deps that know it, a stream token. */
 export interface JobView {
   fields?: JobField[];
   deps?: Pick<AppDeps, "queuePositions" | "throughput">;
+  stream?: IssuedStreamToken;
 }
 
 export async function respondWithJob(c: Context<AppEnv>, row: JobRow, status: 200 | 202 = 200, view: JobView = {}): Promise<Response> {
@@ -33,7 +35,11 @@ export async function respondWithJob(c: Context<AppEnv>, row: JobRow, status: 20
   const position =
     row.status === "queued" && view.deps ? await view.deps.queuePositions.of(row.id, row.model).catch(() => null) : null;
   const showsPosition = !view.fields || view.fields.includes("queue_position");
-  const variant = [fieldsVariant(view.fields), showsPosition && position !== null ? `p${position}` : ""].filter(Boolean).join(".");
+  // The token only matters where `urls` is shown: sparse pollers keep their 304s.
+  const stream = !view.fields || view.fields.includes("urls") ? view.stream : undefined;
+  const variant = [fieldsVariant(view.fields), showsPosition && position !== null ? `p${position}` : "", streamTokenVariant(stream)]
+    .filter(Boolean)
+    .join(".");
   const etag = jobEtag(row, variant);
   c.header("etag", etag);
   c.header("cache-control", "private, no-cache");
@@ -41,7 +47,7 @@ export async function respondWithJob(c: Context<AppEnv>, row: JobRow, status: 20
     c.header("retry-after", String(retryAfterSeconds(row.status, position, view.deps?.throughput.completionsPerSecond() ?? 0)));
   }
   if (ifNoneMatchHits(c.req.header("if-none-match"), etag)) return c.body(null, 304);
-  return c.json(pickFields({ ...toJobObject(row), queue_position: position }, view.fields), status);
+  return c.json(pickFields({ ...toJobObject(row, stream), queue_position: position }, view.fields), status);
 }
 
 function parseWait(value: string | undefined, maxSeconds: number): number {

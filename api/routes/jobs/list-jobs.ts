@@ -7,6 +7,7 @@ import { JOB_STATUSES } from "../../../shared/store/schema/jobs.ts";
 import { JOB_ID_PATTERN } from "../../../shared/ids.ts";
 import { toJobObject } from "./job-object.ts";
 import { validationError } from "./validation-problems.ts";
+import { streamTokenFor } from "./stream-url.ts";
 
 const listQuery = z.strictObject({
   limit: z
@@ -29,7 +30,7 @@ export function listJobsHandler(deps: AppDeps) {
     const hasMore = rows.length > limit;
     return c.json({
       object: "list",
-      data: page.map(toJobObject),
+      data: page.map((row) => toJobObject(row, streamTokenFor(c, deps, row.id))),
       has_more: hasMore,
       next_cursor: hasMore ? page[page.length - 1].id : null,
     });

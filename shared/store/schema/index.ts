@@ -4,3 +4,4 @@ export * from "./api-keys.ts";
 export * from "./webhook-deliveries.ts";
 export * from "./webhook-attempts.ts";
 export * from "./webhook-secrets.ts";
+export * from "./instance-secrets.ts";

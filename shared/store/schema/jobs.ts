@@ -12,6 +12,9 @@ export function isTerminalStatus(status: string): boolean {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);
 }
 
+/** The tenant of jobs submitted while the API needs no key (loopback quick start, GENQ_AUTH=off). */
+export const OPEN_TENANT = "";
+
 export const jobs = sqliteTable(
   "jobs",
   {

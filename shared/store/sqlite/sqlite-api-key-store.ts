@@ -2,13 +2,23 @@
 import { desc, eq, sql } from "drizzle-orm";
 import type { ApiKeyStore } from "../api-key-store.ts";
 import { apiKeys, type ApiKeyRow } from "../schema/api-keys.ts";
+import { OPEN_TENANT } from "../schema/jobs.ts";
+import type { TenantReassignment } from "../tenant-store.ts";
+import { reassignTenant } from "./sqlite-tenant-store.ts";
 import type { GenqDatabase } from "./sqlite-database.ts";
 
 export class SqliteApiKeyStore implements ApiKeyStore {
   constructor(private readonly db: GenqDatabase) {}
 
-  async insert(row: ApiKeyRow): Promise<boolean> {
-    return this.db.insert(apiKeys).values(row).onConflictDoNothing({ target: apiKeys.prefix }).run().changes === 1;
+  async insert(row: ApiKeyRow): Promise<{ inherited: TenantReassignment | null } | undefined> {
+    return this.db.transaction(
+      (tx) => {
+        const first = (tx.select({ n: sql<number>`count(*)` }).from(apiKeys).get()?.n ?? 0) === 0;
+        if (tx.insert(apiKeys).values(row).onConflictDoNothing({ target: apiKeys.prefix }).run().changes !== 1) return undefined;
+        return { inherited: first ? reassignTenant(tx, OPEN_TENANT, row.tenantId) : null };
+      },
+      { behavior: "immediate" },
+    );
   }
 
   async get(id: string): Promise<ApiKeyRow | undefined> {

@@ -3,6 +3,8 @@
 import type { Store } from "../store.ts";
 import type { WebhookSecretStoreOptions } from "../webhook-secret-store.ts";
 import { SqliteApiKeyStore } from "./sqlite-api-key-store.ts";
+import { SqliteInstanceSecretStore } from "./sqlite-instance-secret-store.ts";
+import { SqliteTenantStore } from "./sqlite-tenant-store.ts";
 import { openDatabase } from "./sqlite-database.ts";
 import { SqliteJobStore } from "./sqlite-job-store.ts";
 import { SqliteWebhookDeliveryStore } from "./sqlite-webhook-delivery-store.ts";
@@ -15,6 +17,8 @@ export function openSqliteStore(path: string, secrets: WebhookSecretStoreOptions
     apiKeys: new SqliteApiKeyStore(db),
     webhookDeliveries: new SqliteWebhookDeliveryStore(db),
     webhookSecrets: new SqliteWebhookSecretStore(db, secrets),
+    tenants: new SqliteTenantStore(db),
+    instanceSecrets: new SqliteInstanceSecretStore(db),
     async ping() {
       db.$client.prepare("select 1").get();
     },

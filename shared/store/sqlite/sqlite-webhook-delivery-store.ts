@@ -108,6 +108,14 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
       .all();
   }
 
+  async abandon(id: string, reason: string, nowMs: number): Promise<void> {
+    this.db
+      .update(webhookDeliveries)
+      .set({ status: "failed", lastError: reason, nextAttemptAt: null, updatedAt: nowMs })
+      .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")))
+      .run();
+  }
+
   async requeued(id: string, queueJobId: string, nowMs: number): Promise<void> {
     this.db
       .update(webhookDeliveries)
