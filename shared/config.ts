@@ -42,7 +42,7 @@ const envSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional(),
   GENQ_MODELS: modelsSpec.optional(),
   GENQ_DEVICE: z.enum(["cpu", "cuda"]).default("cpu"),
-  GENQ_DTYPE: z.enum(["fp32", "fp16", "q8", "q4"]).default("fp32"),
+  GENQ_DTYPE: z.enum(["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"]).default("fp32"),
   GENQ_MAX_BATCH: intInRange(1, 1024).default(16),
   GENQ_MAX_KV_TOKENS: intInRange(64, 16_777_216).default(65_536),
   GENQ_PREFILL_CHUNK_TOKENS: intInRange(16, 65_536).default(256),
@@ -97,7 +97,7 @@ export interface GenqConfig {
   /** False when GENQ_MODELS is unset and the generated tiny model under the data dir is served. */
   modelsConfigured: boolean;
   device: "cpu" | "cuda";
-  dtype: "fp32" | "fp16" | "q8" | "q4";
+  dtype: "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4" | "q4f16" | "bnb4";
   maxBatch: number;
   maxKvTokens: number;
   prefillChunkTokens: number;

@@ -106,6 +106,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   });
   const sweeper = setInterval(() => void retention.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs);
   sweeper.unref();
+  for (const model of client.models) logger.info("model loaded", { model: model.name, selfCheck: model.selfCheck });
   logger.info("worker ready", { models: served, device: config.device, maxBatch: config.maxBatch });
 
   return {

@@ -1,5 +1,6 @@
 // Command-line flags of `npm run bench` and their defaults (`--quick` shrinks the run to ~1/4).
 import { parseArgs } from "node:util";
+import { MODEL_DTYPES, type ModelDtype } from "../../worker/model/model-file-path.ts";
 
 export const SYSTEM_IDS = ["naive", "genq", "ort-raw", "tjs-seq", "tjs-batch"] as const;
 export type SystemId = (typeof SYSTEM_IDS)[number];
@@ -19,11 +20,13 @@ export interface BenchArgs {
   /** Long prompt of the token-gap test; 0 skips the test. */
   gapPromptTokens: number;
   outDir: string;
+  /** The model variant every system loads (GENQ_DTYPE names); q8 / q4 are made by the quantizer when missing. */
+  dtype: ModelDtype;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--concurrency 1,4,16,64] [--tokens 64] [--prompt-tokens 32]
        [--min-requests 8] [--systems ${SYSTEM_IDS.join(",")}] [--max-batch 64] [--prefill-chunk 256]
-       [--gap-prompt 2000 (0 = skip)] [--out bench-results]`;
+       [--gap-prompt 2000 (0 = skip)] [--out bench-results] [--dtype fp32|fp16|q8|q4]`;
 
 function positiveInts(flag: string, text: string): number[] {
   const values = text.split(",").map((v) => Number(v.trim()));
@@ -45,11 +48,13 @@ export function parseBenchArgs(argv: string[], defaultPrefillChunkTokens: number
       "prefill-chunk": { type: "string", default: String(defaultPrefillChunkTokens) },
       "gap-prompt": { type: "string" },
       out: { type: "string", default: "bench-results" },
+      dtype: { type: "string", default: "fp32" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return null;
   const quick = values.quick;
+  if (!(MODEL_DTYPES as string[]).includes(values.dtype)) throw new Error(`--dtype: expected one of ${MODEL_DTYPES.join(", ")}`);
   const one = (flag: string, text: string) => positiveInts(flag, text)[0];
   const systems = values.systems.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
   for (const s of systems) if (!(SYSTEM_IDS as readonly string[]).includes(s)) throw new Error(`--systems: unknown system "${s}"`);
@@ -63,5 +68,6 @@ export function parseBenchArgs(argv: string[], defaultPrefillChunkTokens: number
     prefillChunkTokens: one("prefill-chunk", values["prefill-chunk"]),
     gapPromptTokens: one("gap-prompt", values["gap-prompt"] ?? (quick ? "1000" : "2000")),
     outDir: values.out,
+    dtype: values.dtype as ModelDtype,
   };
 }

@@ -5,19 +5,40 @@ import { join, resolve } from "node:path";
 import { loadModelCard, type ModelCard } from "../../shared/models/model-card.ts";
 import { BPE_CORPUS } from "../model-builder/bpe-corpus.ts";
 import { buildModelFolder } from "../model-builder/write-model-folder.ts";
+import { quantizeModelFolder } from "../model-quantizer/quantize-model-folder.ts";
+import { modelFilePath, type ModelDtype } from "../../worker/model/model-file-path.ts";
 import type { BenchRequest } from "./bench-types.ts";
 
 export const BENCH_MODEL_NAME = "bench";
 
-/** Builds the bench model into `dir` unless its fp32 graph is already there; returns the absolute path. */
-export async function ensureBenchModel(dir = ".tmp/bench-models/bench"): Promise<string> {
+/**
+ * Builds the bench model into `dir` unless its fp32 graph is already there, and the `dtype` variant
+ * (fp16 by the builder, q8 / q4 by the quantizer) unless present; returns the absolute path.
+ */
+export async function ensureBenchModel(dir = ".tmp/bench-models/bench", dtype: ModelDtype = "fp32"): Promise<string> {
   const folder = resolve(dir);
   if (!existsSync(join(folder, "onnx", "model.onnx")) || !existsSync(join(folder, "tokenizer.json"))) {
     const started = performance.now();
     await buildModelFolder({ preset: "bench", outDir: folder, dtypes: ["fp32"] });
     console.log(`built the bench model in ${((performance.now() - started) / 1000).toFixed(1)} s → ${folder}`);
   }
+  const missing = !hasVariant(folder, dtype);
+  if (dtype === "q8" || dtype === "q4") {
+    if (missing) console.log(`quantized ${dtype}: ${(await quantizeModelFolder(folder, dtype)).output}`);
+  } else if (dtype === "fp16" && missing) {
+    await buildModelFolder({ preset: "bench", outDir: folder, dtypes: ["fp32", "fp16"] });
+  }
+  modelFilePath(folder, dtype); // throws naming the file when this dtype cannot be made here
   return folder;
+}
+
+function hasVariant(folder: string, dtype: ModelDtype): boolean {
+  try {
+    modelFilePath(folder, dtype);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function benchModelCard(folder: string): ModelCard {

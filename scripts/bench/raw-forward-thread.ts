@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import { createInferenceSession } from "../../worker/model/create-inference-session.ts";
-import { modelFilePath } from "../../worker/model/model-file-path.ts";
+import { modelFilePath, type ModelDtype } from "../../worker/model/model-file-path.ts";
 import { readModelSignature } from "../../worker/model/model-signature.ts";
 
 export interface RawWaveMessage {
@@ -16,9 +16,9 @@ export interface RawWaveMessage {
 export type RawReply = { type: "ready" } | { type: "done"; runMs: number; ttftMs: number } | { type: "error"; message: string };
 
 const port = parentPort!;
-const { folder, intraOpThreads } = workerData as { folder: string; intraOpThreads?: number };
+const { folder, dtype, intraOpThreads } = workerData as { folder: string; dtype: ModelDtype; intraOpThreads?: number };
 const config = JSON.parse(readFileSync(join(folder, "config.json"), "utf8")) as Record<string, unknown>;
-const session = await createInferenceSession(modelFilePath(folder, "fp32"), { device: "cpu", intraOpThreads });
+const session = await createInferenceSession(modelFilePath(folder, dtype), { device: "cpu", intraOpThreads });
 const signature = readModelSignature(session, config);
 const { kv } = signature;
 const logitsToKeep = new ort.Tensor("int64", BigInt64Array.from([1n]), []);

@@ -21,18 +21,18 @@ import { measureTokenGap, type TokenGapResult } from "./token-gap.ts";
 const SETTLE_MS = 3000;
 
 function startSystem(id: SystemId, folder: string, args: BenchArgs): Promise<BenchSystem> {
-  const engine = { maxBatch: args.maxBatch, prefillChunkTokens: args.prefillChunkTokens };
+  const engine = { dtype: args.dtype, maxBatch: args.maxBatch, prefillChunkTokens: args.prefillChunkTokens };
   switch (id) {
     case "naive":
       return startGenqSystem(folder, { ...engine, maxBatch: 1 });
     case "genq":
       return startGenqSystem(folder, engine);
     case "ort-raw":
-      return startRawOrtSystem(folder);
+      return startRawOrtSystem(folder, args.dtype);
     case "tjs-seq":
-      return startTransformersJsSystem(folder, "sequential");
+      return startTransformersJsSystem(folder, "sequential", args.dtype);
     case "tjs-batch":
-      return startTransformersJsSystem(folder, "batched");
+      return startTransformersJsSystem(folder, "batched", args.dtype);
   }
 }
 
@@ -98,7 +98,7 @@ async function benchAll(folder: string, args: BenchArgs, pool: BenchRequest[], t
 
 async function tokenGaps(folder: string, args: BenchArgs): Promise<TokenGapResult[]> {
   const card = benchModelCard(folder);
-  const lm = await CausalLm.load(folder, card.config, { device: "cpu", dtype: "fp32" });
+  const lm = await CausalLm.load(folder, card.config, { device: "cpu", dtype: args.dtype });
   try {
     const results: TokenGapResult[] = [];
     for (const prefillChunkTokens of [args.prefillChunkTokens, Math.max(args.gapPromptTokens, args.prefillChunkTokens)]) {
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const loadBefore = loadavg();
   if (loadBefore[0] > 1) console.warn(`warning: load average ${loadBefore[0].toFixed(2)} — other work will skew the numbers`);
-  const folder = await ensureBenchModel();
+  const folder = await ensureBenchModel(undefined, args.dtype);
   const card = benchModelCard(folder);
   const poolSize = Math.max(...args.concurrency.map((n) => n * Math.ceil(args.minRequests / n)));
   const pool = benchPrompts(card, poolSize, args.promptTokens);

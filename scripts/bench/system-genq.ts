@@ -1,6 +1,7 @@
 // genq's engine through the real inference thread (InferenceClient start / submit / subscribe):
 // (b) continuous batching with maxBatch 64, and (a) the same thread and code with maxBatch 1, which
 // serves requests strictly one after another. TTFT = first `delta` message seen on the main thread.
+import type { ModelDtype } from "../../worker/model/model-file-path.ts";
 import { InferenceClient } from "../../worker/thread/inference-client.ts";
 import type { FromThreadMessage } from "../../worker/thread/thread-messages.ts";
 import { BENCH_MODEL_NAME } from "./bench-model.ts";
@@ -8,6 +9,7 @@ import type { BenchRequest, BenchSystem, RequestTiming, WaveResult } from "./ben
 import { generationRequest } from "./generation-request.ts";
 
 export interface EngineSystemOptions {
+  dtype: ModelDtype;
   maxBatch: number;
   prefillChunkTokens: number;
 }
@@ -16,7 +18,7 @@ export async function startGenqSystem(folder: string, options: EngineSystemOptio
   const client = await InferenceClient.start({
     models: [{ name: BENCH_MODEL_NAME, path: folder }],
     device: "cpu",
-    dtype: "fp32",
+    dtype: options.dtype,
     maxBatch: options.maxBatch,
     maxKvTokens: 1 << 20,
     prefillChunkTokens: options.prefillChunkTokens,

@@ -2,13 +2,14 @@
 // options, no scheduling, sampling or detokenization, run in its own lean worker thread
 // (raw-forward-thread.ts). Only session.run is timed.
 import { Worker } from "node:worker_threads";
+import type { ModelDtype } from "../../worker/model/model-file-path.ts";
 import type { BenchRequest, BenchSystem, WaveResult } from "./bench-types.ts";
 import type { RawReply, RawWaveMessage } from "./raw-forward-thread.ts";
 import { tsWorkerUrl } from "./ts-worker-url.ts";
 
-export async function startRawOrtSystem(folder: string, intraOpThreads?: number): Promise<BenchSystem> {
+export async function startRawOrtSystem(folder: string, dtype: ModelDtype = "fp32", intraOpThreads?: number): Promise<BenchSystem> {
   const worker = new Worker(tsWorkerUrl(new URL("./raw-forward-thread.ts", import.meta.url)), {
-    workerData: { folder, intraOpThreads },
+    workerData: { folder, dtype, intraOpThreads },
     execArgv: [],
   });
   const next = () =>

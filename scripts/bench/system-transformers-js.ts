@@ -3,6 +3,7 @@
 import { AutoModelForCausalLM, AutoTokenizer, BaseStreamer, env, type Tensor, type TextStreamer } from "@huggingface/transformers";
 import { basename, dirname } from "node:path";
 import { sessionOptionsFor } from "../../worker/model/create-inference-session.ts";
+import type { ModelDtype } from "../../worker/model/model-file-path.ts";
 import type { BenchRequest, BenchSystem, RequestTiming, WaveResult } from "./bench-types.ts";
 
 export type TransformersJsMode = "sequential" | "batched";
@@ -17,7 +18,12 @@ class FirstTokenStreamer extends BaseStreamer {
   override end(): void {}
 }
 
-export async function startTransformersJsSystem(folder: string, mode: TransformersJsMode, intraOpThreads?: number): Promise<BenchSystem> {
+export async function startTransformersJsSystem(
+  folder: string,
+  mode: TransformersJsMode,
+  dtype: ModelDtype = "fp32",
+  intraOpThreads?: number,
+): Promise<BenchSystem> {
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = dirname(folder);
@@ -26,7 +32,7 @@ export async function startTransformersJsSystem(folder: string, mode: Transforme
   tokenizer.padding_side = "left";
   const model = await AutoModelForCausalLM.from_pretrained(name, {
     local_files_only: true,
-    dtype: "fp32",
+    dtype,
     device: "cpu",
     // The options genq's sessions get, minus the provider list (transformers.js sets that from `device`).
     session_options: { ...sessionOptionsFor({ device: "cpu", intraOpThreads }), executionProviders: undefined },

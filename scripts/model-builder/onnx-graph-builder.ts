@@ -6,11 +6,14 @@ import type { onnx } from "onnx-proto";
 const { onnx: proto } = onnxProto;
 
 /** ONNX TensorProto.DataType ids used by the builder. */
-export const DataType = { FLOAT: 1, INT8: 3, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
 export type DataTypeId = (typeof DataType)[keyof typeof DataType];
 
-/** number → INT, number[] → INTS, string → STRING, {float} → FLOAT. */
-export type AttributeValue = number | number[] | string | { float: number };
+/** number → INT, number[] → INTS, string → STRING, {float} → FLOAT, {graph} → GRAPH (If branches). */
+export type AttributeValue = number | number[] | string | { float: number } | { graph: onnx.IGraphProto };
+
+/** The contrib-operator domain of onnxruntime (GroupQueryAttention, MatMulNBits, ...). */
+export const MS_DOMAIN = "com.microsoft";
 /** A fixed size, or a symbolic name such as "batch_size". */
 export type Dim = number | string;
 
@@ -42,7 +45,7 @@ function bytesOf(data: TensorData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-function valueInfo(name: string, elemType: DataTypeId, dims: Dim[]): onnx.IValueInfoProto {
+export function valueInfo(name: string, elemType: DataTypeId, dims: Dim[]): onnx.IValueInfoProto {
   return {
     name,
     type: {
@@ -59,6 +62,7 @@ function attribute(name: string, value: AttributeValue): onnx.IAttributeProto {
   if (typeof value === "number") return { name, type: AttributeType.INT, i: value };
   if (typeof value === "string") return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };
+  if ("graph" in value) return { name, type: AttributeType.GRAPH, g: value.graph };
   return { name, type: AttributeType.FLOAT, f: value.float };
 }
 
@@ -68,6 +72,7 @@ export class OnnxGraphBuilder {
   private readonly inputs: onnx.IValueInfoProto[] = [];
   private readonly outputs: onnx.IValueInfoProto[] = [];
   private readonly constants = new Map<string, string>();
+  private readonly domains = new Set<string>();
   private nextId = 0;
 
   constructor(
@@ -115,6 +120,11 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /** A fresh value name, for outputs named explicitly among others. */
+  freshName(prefix: string): string {
+    return `/${prefix}_${this.nextId++}`;
+  }
+
   /** Adds a node with one output and returns the output's name (`outputName` or a fresh one). */
   node(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, outputName?: string): string {
     return this.nodeMulti(opType, inputs, 1, attributes, outputName ? [outputName] : undefined)[0];
@@ -126,6 +136,7 @@ export class OnnxGraphBuilder {
     outputCount: number,
     attributes: Record<string, AttributeValue> = {},
     outputNames?: string[],
+    domain?: string,
   ): string[] {
     const id = this.nextId++;
     const output = outputNames ?? Array.from({ length: outputCount }, (_, i) => `/${opType}_${id}_out${i}`);
@@ -135,8 +146,21 @@ export class OnnxGraphBuilder {
       input: inputs,
       output,
       attribute: Object.entries(attributes).map(([k, v]) => attribute(k, v)),
+      ...(domain ? { domain } : {}),
     });
+    if (domain) this.domains.add(domain);
     return output;
+  }
+
+  /** A com.microsoft contrib-operator node (onnxruntime only). */
+  contrib(
+    opType: string,
+    inputs: string[],
+    outputCount: number,
+    attributes: Record<string, AttributeValue> = {},
+    outputNames?: string[],
+  ): string[] {
+    return this.nodeMulti(opType, inputs, outputCount, attributes, outputNames, MS_DOMAIN);
   }
 
   encode(options: EncodeOptions = {}): EncodedModel {
@@ -166,7 +190,7 @@ export class OnnxGraphBuilder {
       irVersion: 8,
       producerName: "genq-model-builder",
       producerVersion: "1",
-      opsetImport: [{ domain: "", version: this.opsetVersion }],
+      opsetImport: [{ domain: "", version: this.opsetVersion }, ...[...this.domains].map((domain) => ({ domain, version: 1 }))],
       graph: { name: this.graphName, node: this.nodes, initializer: tensors, input: this.inputs, output: this.outputs },
     };
     return { model: proto.ModelProto.encode(model).finish(), externalChunks };

@@ -1,5 +1,5 @@
 // Lower-precision copies of float32 weights: IEEE float16 bits (round to nearest even) for the
-// fp16 variant, and symmetric int8 with one float32 scale per output channel for the q8 variant.
+// fp16 variant (the q8 / q4 variants come from scripts/model-quantizer).
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -50,45 +50,4 @@ export function fromFloat16(bits: Uint16Array): Float32Array {
   const out = new Float32Array(bits.length);
   for (let i = 0; i < bits.length; i++) out[i] = float16BitsToFloat32(bits[i]);
   return out;
-}
-
-export interface Int8PerChannel {
-  /** Same layout as the input matrix. */
-  values: Int8Array;
-  /** One scale per channel along `channelAxis`. */
-  scales: Float32Array;
-  /** values·scale in float32: exactly what ONNX DequantizeLinear computes. */
-  dequantized: Float32Array;
-}
-
-/**
- * Symmetric int8 quantization of a row-major [rows, cols] matrix with one scale per channel:
- * channelAxis 1 = per column (MatMul [in, out] weights: per output channel), 0 = per row
- * (the [vocab, hidden] embedding: per token, which is also per lm_head output).
- */
-export function quantizeInt8PerChannel(data: Float32Array, rows: number, cols: number, channelAxis: 0 | 1): Int8PerChannel {
-  const channels = channelAxis === 1 ? cols : rows;
-  const channelOf = (r: number, c: number) => (channelAxis === 1 ? c : r);
-  const maxAbs = new Float64Array(channels);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const a = Math.abs(data[r * cols + c]);
-      const ch = channelOf(r, c);
-      if (a > maxAbs[ch]) maxAbs[ch] = a;
-    }
-  }
-  const scales = new Float32Array(channels);
-  for (let ch = 0; ch < channels; ch++) scales[ch] = maxAbs[ch] > 0 ? maxAbs[ch] / 127 : 1;
-  const values = new Int8Array(data.length);
-  const dequantized = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const i = r * cols + c;
-      const scale = scales[channelOf(r, c)];
-      const q = Math.max(-127, Math.min(127, Math.round(data[i] / scale)));
-      values[i] = q;
-      dequantized[i] = q * scale;
-    }
-  }
-  return { values, scales, dequantized };
 }

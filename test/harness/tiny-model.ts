@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildRefusedLayoutFolder, type RefusedLayout } from "../../scripts/model-builder/refused-layouts.ts";
 import { buildModelFolder, type BuildModelOptions } from "../../scripts/model-builder/write-model-folder.ts";
 
 export type TinyModelOptions = Omit<BuildModelOptions, "preset" | "outDir">;
@@ -53,19 +54,22 @@ function cacheKey(options: TinyModelOptions): string {
     positionIds: options.positionIds ?? true,
     logitsToKeepInput: options.logitsToKeepInput ?? true,
     externalData: options.externalData ?? false,
+    attention: options.attention ?? "external-mask",
+    inputIdsDtype: options.inputIdsDtype ?? "int64",
+    mergedDecoder: options.mergedDecoder ?? false,
   };
   const digest = createHash("sha256").update(JSON.stringify(normalized)).digest("hex");
   return `tiny-s${normalized.seed}-${normalized.dtypes.join("+")}-${digest.slice(0, 12)}`;
 }
 
-async function buildOnce(finalDir: string, options: TinyModelOptions): Promise<string> {
+async function buildOnce(finalDir: string, build: (outDir: string) => Promise<void>): Promise<string> {
   if (existsSync(finalDir)) return finalDir;
   await pruneStaleCaches(versionDirName());
   // Build beside the final folder, then rename: atomic, so another vitest worker process either
   // sees nothing or a complete folder. If it won the race, keep its copy.
   const partialDir = `${finalDir}.partial-${process.pid}-${randomUUID()}`;
   try {
-    await buildModelFolder({ ...options, preset: "tiny", outDir: partialDir });
+    await build(partialDir);
     await rename(partialDir, finalDir);
   } catch (error) {
     await rm(partialDir, { recursive: true, force: true });
@@ -76,10 +80,19 @@ async function buildOnce(finalDir: string, options: TinyModelOptions): Promise<s
 
 /** The folder of a tiny generated model (default: seed 1, fp32, position_ids and num_logits_to_keep inputs). */
 export function tinyModelDir(options: TinyModelOptions = {}): Promise<string> {
-  const finalDir = join(cacheRoot, versionDirName(), cacheKey(options));
+  return cachedFolder(cacheKey(options), (outDir) => buildModelFolder({ ...options, preset: "tiny", outDir }));
+}
+
+/** A tiny folder whose graph has a cache signature genq refuses (fused or hybrid cache). */
+export function refusedModelDir(kind: RefusedLayout): Promise<string> {
+  return cachedFolder(`refused-${kind}`, (outDir) => buildRefusedLayoutFolder(kind, outDir));
+}
+
+function cachedFolder(key: string, build: (outDir: string) => Promise<void>): Promise<string> {
+  const finalDir = join(cacheRoot, versionDirName(), key);
   let folder = pending.get(finalDir);
   if (!folder) {
-    folder = buildOnce(finalDir, options);
+    folder = buildOnce(finalDir, build);
     pending.set(finalDir, folder);
     folder.catch(() => pending.delete(finalDir));
   }

@@ -63,7 +63,9 @@ describe("InferenceClient under vitest", () => {
   afterAll(() => client.close());
 
   it("starts the thread, reports models, generates and streams", async () => {
-    expect(client.models).toEqual([{ name: "tiny", vocabSize: 512, contextLength: 2048 }]);
+    expect(client.models).toEqual([
+      { name: "tiny", vocabSize: 512, contextLength: 2048, selfCheck: expect.stringMatching(/^self-check ok in \d+ ms: batched, chunked prefill/) },
+    ]);
     const stats: FromThreadMessage[] = [];
     const stopStats = client.subscribe((m) => m.type === "stats" && stats.push(m));
     const [a, b] = [outcome(client, "a"), outcome(client, "b")];

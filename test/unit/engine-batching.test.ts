@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { llamaPreset } from "../../scripts/model-builder/llama-config.ts";
 import { generateLlamaWeights } from "../../scripts/model-builder/seeded-weights.ts";
+import { runAlone, runTogether } from "../harness/batch-invariance.ts";
 import { greedyRequest, promptOf, startEngine, type EngineRun } from "../harness/engine-runner.ts";
 import { referenceLlamaForward } from "../harness/reference-llama.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";
@@ -13,21 +14,8 @@ const VOCAB = 512;
 const prompts = Array.from({ length: 16 }, (_, i) => promptOf(1 + ((i * 23) % 61), i + 1, VOCAB));
 const MAX_TOKENS = 10;
 
-async function alone(run: EngineRun, list: number[][]): Promise<number[][]> {
-  const result: number[][] = [];
-  for (const [i, prompt] of list.entries()) {
-    run.engine.submit(greedyRequest(`alone-${i}`, prompt, { maxTokens: MAX_TOKENS }));
-    await run.runToIdle();
-    result.push(run.tokens.get(`alone-${i}`)!);
-  }
-  return result;
-}
-
-async function together(run: EngineRun, list: number[][], tag: string): Promise<number[][]> {
-  list.forEach((prompt, i) => run.engine.submit(greedyRequest(`${tag}-${i}`, prompt, { maxTokens: MAX_TOKENS })));
-  await run.runToIdle();
-  return list.map((_, i) => run.tokens.get(`${tag}-${i}`)!);
-}
+const alone = (run: EngineRun, list: number[][]) => runAlone(run, list, MAX_TOKENS);
+const together = (run: EngineRun, list: number[][], tag: string) => runTogether(run, list, MAX_TOKENS, tag);
 
 describe("engine batch invariance (greedy, fp32)", () => {
   let run: EngineRun;

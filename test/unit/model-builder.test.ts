@@ -8,7 +8,8 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildByteLevelTokenizer } from "../../scripts/model-builder/byte-level-tokenizer.ts";
-import { float16BitsToFloat32, float32ToFloat16Bits, quantizeInt8PerChannel } from "../../scripts/model-builder/weight-precision.ts";
+import { float16BitsToFloat32, float32ToFloat16Bits } from "../../scripts/model-builder/weight-precision.ts";
+import { dequantizeBlockwise, quantizeBlockwise } from "../../scripts/model-quantizer/block-quantize.ts";
 import { buildModelFolder } from "../../scripts/model-builder/write-model-folder.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";
 
@@ -169,7 +170,7 @@ describe("model builder", () => {
     expect(ids.filter((id: number) => id === 2)).toHaveLength(4);
   });
 
-  it("float16 rounds to nearest even and int8 quantization stays within half a step", () => {
+  it("float16 rounds to nearest even and block quantization stays within half a step of its block's scale", () => {
     expect(float32ToFloat16Bits(1)).toBe(0x3c00);
     expect(float32ToFloat16Bits(-2)).toBe(0xc000);
     expect(float32ToFloat16Bits(65504)).toBe(0x7bff);
@@ -179,14 +180,20 @@ describe("model builder", () => {
     expect(float16BitsToFloat32(float32ToFloat16Bits(2 ** -20))).toBe(2 ** -20); // subnormal
     expect(float16BitsToFloat32(float32ToFloat16Bits(0.1))).toBeCloseTo(0.1, 3);
 
-    const data = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i) * (i + 1));
-    for (const axis of [0, 1] as const) {
-      const q = quantizeInt8PerChannel(data, 3, 4, axis);
-      expect(q.scales).toHaveLength(axis === 1 ? 4 : 3);
+    // [K = 40, N = 3]: two blocks of 32 per column, the second zero padded.
+    const data = Float32Array.from({ length: 120 }, (_, i) => Math.sin(i) * (i + 1));
+    for (const bits of [4, 8] as const) {
+      const q = quantizeBlockwise(data, 40, 3, bits);
+      expect(q.scales).toHaveLength(3 * 2);
+      expect(q.codes).toHaveLength(3 * 2 * (32 * bits) / 8);
+      const back = dequantizeBlockwise(q);
       data.forEach((value, i) => {
-        const scale = q.scales[axis === 1 ? i % 4 : Math.floor(i / 4)];
-        expect(Math.abs(q.dequantized[i] - value)).toBeLessThanOrEqual(scale / 2 + 1e-6);
+        const scale = q.scales[(i % 3) * 2 + Math.floor(Math.floor(i / 3) / 32)];
+        expect(Math.abs(back[i] - value)).toBeLessThanOrEqual(scale / 2 + 1e-5);
       });
+      // Symmetric: the largest magnitude of each block maps to ±(2^(bits-1) - 1) exactly.
+      const maxAbs = Math.max(...data.filter((_, i) => i % 3 === 0 && i < 96).map(Math.abs));
+      expect(q.scales[0]).toBeCloseTo(maxAbs / (2 ** (bits - 1) - 1), 5);
     }
   });
 });

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { llamaConfigFromHf, type LlamaConfig } from "../../scripts/model-builder/llama-config.ts";
 import { SeededRandom } from "../../scripts/model-builder/seeded-random.ts";
 import { generateLlamaWeights } from "../../scripts/model-builder/seeded-weights.ts";
-import { dequantizedQ8Weights } from "../../scripts/model-builder/weight-initializers.ts";
+import { dequantizedLlamaWeights } from "../harness/dequantized-weights.ts";
 import { referenceLlamaForward, type ReferenceInputs } from "../harness/reference-llama.ts";
 import { tinyModelDir, type TinyModelOptions } from "../harness/tiny-model.ts";
 
@@ -22,12 +22,6 @@ interface RunOutputs {
   present: Array<{ key: Kv; value: Kv }>;
   kvType: string;
 }
-
-/**
- * ORT fuses q8's DequantizeLinear → MatMul into MatMulNBits, which by default (accuracy level 4)
- * also quantizes the activations to int8; level 1 keeps float32 compute (weight-only, exact).
- */
-const WEIGHT_ONLY_Q8 = { session: { qdq_matmulnbits_accuracy_level: "1" } };
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 function session(dir: string, file = "model.onnx", extra?: Record<string, unknown>): Promise<ort.InferenceSession> {
@@ -206,8 +200,8 @@ describe("generated tiny Llama on onnxruntime", () => {
     }
   });
 
-  it("fp16 (half weights and KV cache) agrees with fp32; q8 matches the reference on its dequantized weights", async () => {
-    const dir = await tinyModelDir({ dtypes: ["fp32", "fp16", "q8"] });
+  it("fp16 (half weights and KV cache) agrees with fp32; q8 and q4 match the reference on their dequantized weights", async () => {
+    const dir = await tinyModelDir({ dtypes: ["fp32", "fp16", "q8", "q4"] });
     const config = readConfig(dir);
     const random = new SeededRandom(11, "dtypes");
     const inputs: RunInputs = {
@@ -220,13 +214,15 @@ describe("generated tiny Llama on onnxruntime", () => {
     expect(fp16.present[0].key).toBeInstanceOf(Uint16Array);
     expect(relativeError(lastLogits(fp16), lastLogits(fp32))).toBeLessThan(2e-2);
 
-    const q8WeightOnly = await run(dir, "model_quantized.onnx", config, inputs, WEIGHT_ONLY_Q8);
-    expect(q8WeightOnly.kvType).toBe("float32");
-    const q8Weights = dequantizedQ8Weights(config, generateLlamaWeights(config, 1));
-    expect(relativeError(q8WeightOnly.logits, referenceLlamaForward(config, q8Weights, inputs).logits)).toBeLessThan(1e-4);
-    // Default session options (int8 activations too): still close to fp32.
+    // MatMulNBits with float32 compute: exactly the float64 reference on the dequantized weights.
+    for (const [file, bits] of [["model_quantized.onnx", 8], ["model_q4.onnx", 4]] as const) {
+      const quantized = await run(dir, file, config, inputs);
+      expect(quantized.kvType).toBe("float32");
+      const weights = dequantizedLlamaWeights(config, generateLlamaWeights(config, 1), bits);
+      expect(relativeError(quantized.logits, referenceLlamaForward(config, weights, inputs).logits), file).toBeLessThan(1e-4);
+    }
     const q8 = await run(dir, "model_quantized.onnx", config, inputs);
-    expect(relativeError(lastLogits(q8), lastLogits(fp32))).toBeLessThan(5e-2);
+    expect(relativeError(lastLogits(q8), lastLogits(fp32))).toBeLessThan(2e-2);
   });
 
   it("position-free, all-logits and external-data variants give the default model's logits", async () => {

@@ -8,7 +8,7 @@ import type { Sequence } from "./sequence.ts";
 export interface DecodeLane {
   /** Row i of `cache` belongs to sequences[i]. */
   sequences: Sequence[];
-  /** [rows, kvHeads, columns, headDim] per layer, left padded. */
+  /** [rows, kvHeads, columns, headDim] per layer, padded as KvShape.align says. */
   cache: KvCache;
 }
 
@@ -31,7 +31,7 @@ interface Candidate {
 function candidate(lane: DecodeLane): Candidate | null {
   const rows = lane.sequences.flatMap((sequence, row) =>
     sequence.state === "running"
-      ? [{ sequence, ref: { cache: lane.cache, row }, span: lane.cache.columns - lane.cache.leadingPad(row) }]
+      ? [{ sequence, ref: { cache: lane.cache, row }, span: lane.cache.span(row) }]
       : [],
   );
   if (rows.length === 0) return null;
@@ -46,17 +46,18 @@ function candidate(lane: DecodeLane): Candidate | null {
 
 /**
  * Drops rows whose sequence no longer runs and merges lanes (narrowest first, neighbours by width)
- * while the padding rule holds. Lanes that neither lost rows nor merged keep their cache untouched.
+ * while the padding rule holds and a lane stays within maxRowsPerLane. Lanes that neither lost rows
+ * nor merged keep their cache untouched.
  * Returns the lanes narrowest first.
  */
-export function packLanes(shape: KvShape, lanes: DecodeLane[]): DecodeLane[] {
+export function packLanes(shape: KvShape, lanes: DecodeLane[], maxRowsPerLane = Infinity): DecodeLane[] {
   const candidates = lanes.map(candidate).filter((c): c is Candidate => c !== null);
   candidates.sort((a, b) => a.width - b.width);
   const packed: Candidate[] = [];
   for (const next of candidates) {
     const current = packed.at(-1);
     const rows = (current?.rows.length ?? 0) + next.rows.length;
-    if (current && rows * next.width <= MAX_PADDED_TO_REAL * (current.spanSum + next.spanSum)) {
+    if (current && rows <= maxRowsPerLane && rows * next.width <= MAX_PADDED_TO_REAL * (current.spanSum + next.spanSum)) {
       current.rows.push(...next.rows);
       current.width = next.width;
       current.spanSum += next.spanSum;

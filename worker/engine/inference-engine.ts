@@ -76,7 +76,10 @@ export class InferenceEngine {
   ) {
     this.scheduler = new Scheduler(options);
     this.grammars = new JsonGrammarCache(card);
-    this.prefix = new PrefixAdmission(new PrefixCache(lm.signature.kv, options.prefixCacheTokens ?? 0));
+    // Cached prefix KV is spliced into left-padded rows: only graphs fed that way (an external mask,
+    // any batch shape) may reuse it; GroupQueryAttention and in-graph masks run without the cache.
+    const prefixCacheFits = lm.signature.attention === "external-mask" && lm.feeding.maxRowsPerPass === Infinity;
+    this.prefix = new PrefixAdmission(new PrefixCache(lm.signature.kv, prefixCacheFits ? (options.prefixCacheTokens ?? 0) : 0));
   }
 
   get hasWork(): boolean {
@@ -153,9 +156,10 @@ export class InferenceEngine {
 
   private admitGroup(): void {
     const cached = this.prefix.cache.enabled;
+    const maxRows = this.lm.feeding.maxRowsPerPass;
     const sequences = cached
-      ? this.scheduler.admit(this.runningSequences, (s, group) => this.prefix.pendingTokens(s, group), CACHED_MAX_PADDED_TO_REAL)
-      : this.scheduler.admit(this.runningSequences);
+      ? this.scheduler.admit(this.runningSequences, (s, group) => this.prefix.pendingTokens(s, group), CACHED_MAX_PADDED_TO_REAL, maxRows)
+      : this.scheduler.admit(this.runningSequences, undefined, undefined, maxRows);
     if (sequences.length === 0) return;
     for (const sequence of sequences) {
       sequence.state = "prefilling";
@@ -197,7 +201,9 @@ export class InferenceEngine {
 
   /** One chunk of the group's prompts; on the final chunk, first tokens and the merge. */
   private async prefillChunk(group: PrefillGroup): Promise<void> {
-    const columns = Math.floor(this.options.prefillChunkTokens / group.rows);
+    // A graph that cannot take a multi-token chunk on a cache for this many rows gets the prompts in one pass.
+    const chunked = group.rows <= this.lm.feeding.chunkOnCacheRows;
+    const columns = chunked ? Math.floor(this.options.prefillChunkTokens / group.rows) : group.pendingColumns;
     const chunk = group.nextChunk(columns);
     let output;
     try {
@@ -218,13 +224,13 @@ export class InferenceEngine {
       sequence.lastTokenAtMs = nowMs;
       this.accept(sequence, output.lastLogits![r], nowMs);
     });
-    this.lanes = packLanes(this.lm.signature.kv, [...this.lanes, { sequences: group.sequences, cache: group.cache }]);
+    this.lanes = packLanes(this.lm.signature.kv, [...this.lanes, { sequences: group.sequences, cache: group.cache }], this.lm.feeding.maxRowsPerPass);
   }
 
   /** Re-packs the lanes that lost rows (finished or canceled); untouched lanes keep their cache. */
   private dropFinishedRunning(): void {
     if (this.lanes.every((l) => l.sequences.every((s) => s.state === "running"))) return;
-    this.lanes = packLanes(this.lm.signature.kv, this.lanes);
+    this.lanes = packLanes(this.lm.signature.kv, this.lanes, this.lm.feeding.maxRowsPerPass);
   }
 
   private accept(sequence: Sequence, logits: Float32Array, nowMs: number): void {

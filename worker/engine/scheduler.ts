@@ -46,12 +46,18 @@ export class Scheduler {
   /**
    * Takes the next group to prefill together, strictly in queue order (no overtaking): stops at the
    * first sequence that would break the batch or KV limit, or make the group's left padding exceed
-   * its real tokens (padded slots ≤ 2 × real tokens keeps padded prefill work under 2×). Prompt
-   * lengths are the tokens still to compute (`pendingOf`, default: the whole prompt); with prefix
-   * caching the engine passes a tighter `maxPaddedToReal`, because what is left of prompts behind a
-   * cached prefix is short and varied, and every padded slot costs as much as a real token.
+   * its real tokens (padded slots ≤ 2 × real tokens keeps padded prefill work under 2×), or exceed
+   * maxGroupRows (a model that must run one row per pass). Prompt lengths are the tokens still to
+   * compute (`pendingOf`, default: the whole prompt); with prefix caching the engine passes a tighter
+   * `maxPaddedToReal`, because what is left of prompts behind a cached prefix is short and varied,
+   * and every padded slot costs as much as a real token.
    */
-  admit(admitted: readonly Sequence[], pendingOf: PendingPromptTokens = (s) => s.promptTokens, maxPaddedToReal = 2): Sequence[] {
+  admit(
+    admitted: readonly Sequence[],
+    pendingOf: PendingPromptTokens = (s) => s.promptTokens,
+    maxPaddedToReal = 2,
+    maxGroupRows = Infinity,
+  ): Sequence[] {
     // An exclusive sequence (a crash suspect) runs alone: nothing joins it, and it waits (at the
     // head, so nothing overtakes it) until the running batch has drained.
     if (admitted.some((s) => s.request.exclusive)) return [];
@@ -64,7 +70,7 @@ export class Scheduler {
     let realPromptTokens = 0;
     for (const candidate of this.waiting) {
       if (candidate.request.exclusive) break;
-      if (count + 1 > this.limits.maxBatch) break;
+      if (count + 1 > this.limits.maxBatch || group.length + 1 > maxGroupRows) break;
       const nextWidest = Math.max(widest, candidate.reservedTokens);
       if ((count + 1) * nextWidest > this.limits.maxKvTokens) break;
       const pending = pendingOf(candidate, group);

@@ -1,6 +1,7 @@
 // The KV cache of one rectangular batch: per layer a key and a value tensor [rows, kvHeads, columns,
 // headDim] (float32, or float16 stored as Uint16Array bits) plus the key mask [rows, columns] (1 = real
-// token, 0 = padding). Rows are left padded; re-packing moves raw elements, never converting dtypes.
+// token, 0 = padding). Rows are left padded, or start at column 0 for graphs that need it (KvShape.align);
+// re-packing moves raw elements, never converting dtypes.
 import * as ort from "onnxruntime-node";
 import type { KvShape } from "./model-signature.ts";
 
@@ -16,6 +17,19 @@ const BYTES_PER_ELEMENT = { float32: 4, float16: 2 } as const;
 
 function allocate(shape: KvShape, length: number): KvData {
   return shape.dtype === "float16" ? new Uint16Array(length) : new Float32Array(length);
+}
+
+/** Every present tensor must be `shape.dtype` [rows, kvHeads, columns, headDim]. */
+function checkPresent(shape: KvShape, rows: number, columns: number, present: ort.Tensor[]): void {
+    for (const tensor of present) {
+      const [b, h, t, d] = tensor.dims;
+      if (b !== rows || h !== shape.kvHeads || t !== columns || d !== shape.headDim || tensor.type !== shape.dtype) {
+        throw new Error(
+          `present tensor is ${tensor.type} [${tensor.dims.join(", ")}], expected ${shape.dtype} ` +
+            `[${rows}, ${shape.kvHeads}, ${columns}, ${shape.headDim}]`,
+        );
+      }
+    }
 }
 
 export class KvCache {
@@ -52,15 +66,7 @@ export class KvCache {
   static fromPresent(past: KvCache, present: ort.Tensor[], addedMask: Uint8Array, added: number): KvCache {
     const { shape, rows } = past;
     const columns = past.columns + added;
-    for (const tensor of present) {
-      const [b, h, t, d] = tensor.dims;
-      if (b !== rows || h !== shape.kvHeads || t !== columns || d !== shape.headDim || tensor.type !== shape.dtype) {
-        throw new Error(
-          `present tensor is ${tensor.type} [${tensor.dims.join(", ")}], expected ${shape.dtype} ` +
-            `[${rows}, ${shape.kvHeads}, ${columns}, ${shape.headDim}]`,
-        );
-      }
-    }
+    checkPresent(shape, rows, columns, present);
     const mask = new Uint8Array(rows * columns);
     for (let r = 0; r < rows; r++) {
       mask.set(past.mask.subarray(r * past.columns, (r + 1) * past.columns), r * columns);
@@ -70,19 +76,35 @@ export class KvCache {
   }
 
   /**
-   * Re-packs rows picked from one or more caches (same KvShape) into a new left-padded cache. Each row
-   * keeps everything from its first real column on and is right aligned; columns that would be padding
-   * in every row are dropped, so the width is the longest picked span. Padding slots are zero.
+   * Wraps a pass's `present.*` outputs as the next past when the graph decides where each row's new
+   * keys land (GroupQueryAttention writes them after the row's own length): `mask` is uint8
+   * [rows, columns] for the whole present, columns read from the tensors.
+   */
+  static fromPresentMasked(past: KvCache, present: ort.Tensor[], mask: Uint8Array): KvCache {
+    const { shape, rows } = past;
+    const columns = present[0]?.dims[2] ?? 0;
+    checkPresent(shape, rows, columns, present);
+    if (mask.length !== rows * columns) throw new Error(`present mask has ${mask.length} entries, expected ${rows}×${columns}`);
+    return new KvCache(shape, rows, columns, present, mask);
+  }
+
+  /**
+   * Re-packs rows picked from one or more caches (same KvShape) into a new cache. Each row keeps its
+   * span (see span()) and is right aligned (align "end": left padded) or starts at column 0 (align
+   * "start"); columns that would be padding in every row are dropped, so the width is the longest
+   * picked span. Padding slots are zero.
    */
   static gather(shape: KvShape, picks: KvRowRef[]): KvCache {
-    const spans = picks.map(({ cache, row }) => cache.columns - cache.leadingPad(row));
+    const atStart = shape.align === "start";
+    const spans = picks.map(({ cache, row }) => cache.span(row));
     const columns = spans.length > 0 ? Math.max(...spans) : 0;
     const rows = picks.length;
     const { kvHeads, headDim } = shape;
     const mask = new Uint8Array(rows * columns);
     picks.forEach(({ cache, row }, i) => {
-      const start = cache.columns - spans[i];
-      mask.set(cache.mask.subarray(row * cache.columns + start, (row + 1) * cache.columns), i * columns + columns - spans[i]);
+      const start = atStart ? 0 : cache.columns - spans[i];
+      const from = row * cache.columns + start;
+      mask.set(cache.mask.subarray(from, from + spans[i]), i * columns + (atStart ? 0 : columns - spans[i]));
     });
     const tensors = Array.from({ length: 2 * shape.layers }, (_, t) => {
       const data = allocate(shape, rows * kvHeads * columns * headDim);
@@ -90,8 +112,8 @@ export class KvCache {
         if (cache.shape.dtype !== shape.dtype) throw new Error("gather: caches of different dtypes");
         const source = cache.tensors[t].data as KvData;
         const span = spans[i];
-        const sourceStart = cache.columns - span;
-        const targetStart = columns - span;
+        const sourceStart = atStart ? 0 : cache.columns - span;
+        const targetStart = atStart ? 0 : columns - span;
         for (let h = 0; h < kvHeads; h++) {
           const from = ((row * kvHeads + h) * cache.columns + sourceStart) * headDim;
           const to = ((i * kvHeads + h) * columns + targetStart) * headDim;
@@ -102,6 +124,18 @@ export class KvCache {
       return new ort.Tensor(shape.dtype, data, [rows, kvHeads, columns, headDim]);
     });
     return new KvCache(shape, rows, columns, tensors, mask);
+  }
+
+  /**
+   * Columns a row occupies: from its first real column to the end (align "end"), or from column 0 to
+   * its last real column (align "start"); 0 for a row with no real token.
+   */
+  span(row: number): number {
+    if (this.shape.align !== "start") return this.columns - this.leadingPad(row);
+    const base = row * this.columns;
+    let c = this.columns;
+    while (c > 0 && this.mask[base + c - 1] === 0) c--;
+    return c;
   }
 
   /** Padding columns before the row's first real token (= columns when the row has none). */

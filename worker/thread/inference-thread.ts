@@ -47,7 +47,12 @@ async function init(): Promise<boolean> {
     }
     post({
       type: "ready",
-      models: [...engines.values()].map((e) => ({ name: e.card.name, vocabSize: e.card.vocabSize, contextLength: e.card.contextLength })),
+      models: [...engines.values()].map((e, i) => ({
+        name: e.card.name,
+        vocabSize: e.card.vocabSize,
+        contextLength: e.card.contextLength,
+        selfCheck: sessions[i].selfCheck?.summary ?? "self-check skipped",
+      })),
     });
     return true;
   } catch (error) {

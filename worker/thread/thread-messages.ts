@@ -2,14 +2,15 @@
 // thread (onnxruntime sessions, scheduler): a transport for the engine's requests and events
 // (worker/engine/generation.ts). Plain structured-clone data only.
 import type { GenerationEvent, GenerationRequest } from "../engine/generation.ts";
+import type { ModelDtype } from "../model/model-file-path.ts";
 
 export interface InferenceThreadOptions {
   /** Model name -> folder, in registration order (the first is the default). */
   models: Array<{ name: string; path: string }>;
   /** "cpu" or "cuda". */
   device: "cpu" | "cuda";
-  /** ONNX file variant to load: fp32 = onnx/model.onnx, fp16 = model_fp16.onnx, q8 = model_quantized.onnx, q4 = model_q4.onnx. */
-  dtype: "fp32" | "fp16" | "q8" | "q4";
+  /** ONNX file variant to load (transformers.js names: fp32 = onnx/model.onnx, q8 = model_quantized.onnx, ...). */
+  dtype: ModelDtype;
   /** Most sequences decoded together in one forward pass (GENQ_MAX_BATCH). */
   maxBatch: number;
   /** Most tokens held in the KV cache across all running sequences. */
@@ -26,7 +27,11 @@ export type ToThreadMessage =
   | { type: "shutdown" };
 
 export type FromThreadMessage =
-  | { type: "ready"; models: Array<{ name: string; vocabSize: number; contextLength: number }> }
+  | {
+      type: "ready";
+      /** selfCheck: the load-time batch self-check's one line (the feeding mode it settled on, its cost). */
+      models: Array<{ name: string; vocabSize: number; contextLength: number; selfCheck: string }>;
+    }
   | { type: "init-failed"; message: string }
   | GenerationEvent
   /**
