@@ -54,8 +54,16 @@ export function apiLimits(config: GenqConfig): ApiLimits {
   return { ...config.tenantLimits, maxBodyBytes: 1_048_576, maxJsonDepth: 32, maxWaitSeconds: 60, sseKeepAliveMs: config.delivery.sseKeepAliveMs };
 }
 
+/** What /readyz checks beyond the store taking writes and Redis answering (see README). */
+export interface ReadinessPort {
+  /** Live workers per served model (heartbeats). */
+  workersPerModel(): Promise<Record<string, number>>;
+}
+
 export interface AppDeps {
   store: Store;
+  /** Live workers per model, for /readyz. */
+  readiness: ReadinessPort;
   /** Every job-row change the API makes (cancel) goes through it. */
   lifecycle: JobLifecycle;
   queue: JobQueue;

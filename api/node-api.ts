@@ -11,7 +11,8 @@ import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
 import { RedisWaiterSlots } from "../shared/limits/redis-waiter-slots.ts";
 import type { Logger } from "../shared/logger.ts";
 import { ThroughputMeter } from "../shared/metrics/throughput-meter.ts";
-import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
+import { loadModelCards } from "../shared/models/load-model-cards.ts";
+import { WorkerPresence } from "../shared/queue/worker-presence.ts";
 import { openNodeServices, type NodeServices } from "../shared/node-services.ts";
 import { DeadlineSweeper } from "../shared/queue/deadline-sweeper.ts";
 import { QueueAging } from "../shared/queue/queue-aging.ts";
@@ -30,13 +31,14 @@ export interface NodeDeps {
 }
 
 export async function createNodeDeps(config: GenqConfig, logger: Logger): Promise<NodeDeps> {
-  if (!config.redisUrl) throw new Error("REDIS_URL is required to start the API");
+  const models = loadModelCards(config.models, config.specialTokensInContent);
   const store = openStore(config);
   let policy: ReturnType<typeof resolveAuthPolicy>;
   let services: NodeServices;
   try {
     // Refuses an open API on a non-loopback address before anything listens.
     policy = resolveAuthPolicy(config, await store.apiKeys.count());
+    await store.checkWritable();
     services = await openNodeServices(config, store, logger, "fail-fast");
   } catch (error) {
     await store.close();
@@ -48,6 +50,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const streams = new JobStreamReader({ connection, prefix });
   const throughput = new ThroughputMeter();
   const waiters = new RedisWaiterSlots({ connection, prefix, maxPerTenant: config.tenantLimits.maxWaiters });
+  const presence = new WorkerPresence(connection, prefix, config.reliability.heartbeatMs);
   const stopMeter = events.onChange((event) => throughput.observe(event));
   const deps: AppDeps = {
     store,
@@ -66,9 +69,10 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       burst: config.tenantLimits.submitBurst,
     }),
     waiters,
-    models: new Map<string, ModelCard>(
-      config.models.map((m) => [m.name, loadModelCard(m.name, m.path, { specialTokensInContent: config.specialTokensInContent.includes(m.name) })]),
-    ),
+    models,
+    readiness: {
+      workersPerModel: () => presence.count([...models.keys()]),
+    },
     defaultModel: config.models[0].name,
     logger,
     auth: {
@@ -114,9 +118,19 @@ export interface ApiHandle {
 export async function startApi(config: GenqConfig, logger: Logger): Promise<ApiHandle> {
   const nodeDeps = await createNodeDeps(config, logger);
   const app = createApp(nodeDeps.deps);
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => {
+        s.off("error", reject);
+        resolve(s);
+      });
+      s.once("error", reject);
+    });
+  } catch (error) {
+    await nodeDeps.close();
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;

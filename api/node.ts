@@ -1,11 +1,14 @@
 // API process entry (`npm run api`): reads config once, serves, stops on signals.
+import { loadConfig } from "../shared/config.ts";
 import { createLogger } from "../shared/logger.ts";
-import { exitOnStartupFailure, loadConfigOrExit } from "../shared/startup-failure.ts";
+import { runStartup } from "../shared/startup/startup-failure.ts";
 import { startApi } from "./node-api.ts";
 
-const config = loadConfigOrExit();
-const logger = createLogger(config.logLevel, { process: "api", pid: process.pid });
-const api = await startApi(config, logger).catch((error: unknown) => exitOnStartupFailure(error, config));
+const { api, logger } = await runStartup("api", async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { process: "api", pid: process.pid });
+  return { api: await startApi(config, logger), logger };
+});
 logger.info("api listening", { url: api.url });
 
 let stopping = false;

@@ -5,6 +5,7 @@ import { resolve, join } from "node:path";
 import { z } from "zod";
 import { DEFAULT_RETRY_SCHEDULE_MS, retryScheduleSpec } from "./webhooks/retry-schedule.ts";
 import { WebhookAddressPolicy } from "./webhooks/address-policy.ts";
+import { reliabilityConfig, reliabilityEnv, type ReliabilityConfig } from "./reliability-config.ts";
 
 /** The largest GENQ_MAX_TOKENS_LIMIT; beyond it `max_tokens` is malformed, not merely too large. */
 export const MAX_TOKENS_CEILING = 1_000_000;
@@ -86,6 +87,7 @@ const envSchema = z.object({
   GENQ_MAX_PROMPT_CHARS: intInRange(1, 200_000).default(100_000),
   GENQ_MAX_WAITERS_PER_TENANT: intInRange(0, 1_000_000).default(1_000),
   GENQ_SPECIAL_TOKENS_IN_CONTENT: z.string().default(""),
+  ...reliabilityEnv,
 });
 
 export interface GenqConfig {
@@ -129,6 +131,8 @@ export interface GenqConfig {
   queuePrefix: string;
   /** Fair use, per tenant (= per key unless keys share a tenant). 0 turns a limit off. */
   tenantLimits: TenantLimits;
+  /** Crash handling, shutdown, heartbeats and retention (GENQ_MAX_JOB_RUNS, GENQ_SHUTDOWN_GRACE_MS, ...). */
+  reliability: ReliabilityConfig;
 }
 
 export interface TenantLimits {
@@ -234,6 +238,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
       maxPromptChars: e.GENQ_MAX_PROMPT_CHARS,
       maxWaiters: e.GENQ_MAX_WAITERS_PER_TENANT,
     },
+    reliability: reliabilityConfig(e),
   };
 }
 

@@ -185,6 +185,12 @@ export const ERROR_CODES = {
     description: "The model failed while generating this job, repeatedly; a worker crash alone never fails a job.",
     fix: "Retry once; if it fails again, report the job id to the operator.",
   },
+  POISON_JOB: {
+    status: 500,
+    title: "Job crashed the engine repeatedly",
+    description: "Every allowed run of this job (`GENQ_MAX_JOB_RUNS`, the last one alone) ended with the worker's engine crashing, so genq stopped retrying it instead of letting it take workers down again.",
+    fix: "Do not resubmit it unchanged; report the job id to the operator, who can find the crash in the worker logs.",
+  },
   JOB_EXPIRED: {
     status: 410,
     title: "Job expired",

@@ -59,6 +59,14 @@ export class JobLifecycle {
     return row;
   }
 
+  /**
+   * running -> queued: back to the queue (shutdown hand-back, engine crash). The caller moves the
+   * BullMQ job back to wait; `runEndedCleanly` takes back the engine run counted at start.
+   */
+  async handBack(id: string, runEndedCleanly: boolean): Promise<JobRow | undefined> {
+    return await this.announced(await this.deps.jobs.handBack(id, runEndedCleanly, this.now()));
+  }
+
   /** Generated text as it comes (coalesced per event-loop turn into the job's stream). */
   delta(id: string, text: string, tokens: number): void {
     this.deps.streams.delta(id, text, tokens);

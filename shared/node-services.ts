@@ -1,7 +1,8 @@
 // What every Node process of genq (API, worker) builds the same way over Redis: the connection,
 // the event bus, the job queue producer, the job streams and webhook producer, and the job
 // lifecycle that ties them to the store. API and worker add only what is theirs.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { connectRedis } from "./queue/redis-connect.ts";
 import type { GenqConfig } from "./config.ts";
 import { JobEventBus } from "./events/job-event-bus.ts";
 import { JobLifecycle } from "./job-lifecycle.ts";
@@ -35,18 +36,12 @@ export async function openNodeServices(
   logger: Logger,
   redis: "fail-fast" | "patient",
 ): Promise<NodeServices> {
-  if (!config.redisUrl) throw new Error("REDIS_URL is required");
-  const connection =
-    redis === "fail-fast"
-      ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
-      : new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  connection.on("error", (error) => logger.debug("redis connection error", { error }));
-  if (redis === "fail-fast") {
-    await firstConnection(connection, config.redisUrl).catch((error: unknown) => {
-      connection.disconnect();
-      throw error;
-    });
-  }
+  // Both wait for the first connection (startup fails with one clear line when Redis is down).
+  const connection = await connectRedis(
+    config.redisUrl,
+    redis === "fail-fast" ? { maxRetriesPerRequest: 1, enableOfflineQueue: false } : { maxRetriesPerRequest: null },
+    logger,
+  );
   const prefix = config.queuePrefix;
   const events = new JobEventBus({ connection, prefix });
   await events.start();
@@ -79,14 +74,4 @@ export async function openNodeServices(
       await store.close();
     },
   };
-}
-
-function firstConnection(connection: Redis, url: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Redis at ${url} did not answer within 10 s`)), 10_000);
-    connection.once("ready", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

@@ -1,33 +1,50 @@
 // Starts a complete worker: the store, Redis, the inference thread, one BullMQ Worker per model,
-// cancel signals and the reconciler; `close()` shuts it down without losing jobs.
+// cancel signals, the reconciler, heartbeats (readiness) and the retention sweep; `close()` shuts
+// it down without losing jobs.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Worker } from "bullmq";
 import type { GenqConfig } from "../shared/config.ts";
 import type { Logger } from "../shared/logger.ts";
-import { loadModelCard, type ModelCard } from "../shared/models/model-card.ts";
+import { loadModelCards } from "../shared/models/load-model-cards.ts";
 import { inferenceCounters } from "../shared/metrics/inference-counters.ts";
 import { openNodeServices } from "../shared/node-services.ts";
+import { WorkerPresence } from "../shared/queue/worker-presence.ts";
+import { StartupError } from "../shared/startup/startup-failure.ts";
 import { openStore } from "../shared/store/open-store.ts";
 import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
 import { createGenerateWorker } from "./queue/generate-worker.ts";
 import { AdmissionLookahead } from "./queue/admission-lookahead.ts";
 import { InferenceJobs } from "./queue/inference-jobs.ts";
 import { Reconciler } from "./queue/reconciler.ts";
+import { RetentionSweep } from "./retention-sweep.ts";
 import { InferenceClient } from "./thread/inference-client.ts";
 import { startWebhookRuntime } from "./webhooks/webhook-runtime.ts";
 
 export interface WorkerHandle {
+  /**
+   * Stops taking jobs, hands jobs the engine has not started back to the queue at once, lets
+   * running ones finish within GENQ_SHUTDOWN_GRACE_MS, then hands the rest back too.
+   */
   close(): Promise<void>;
   readonly workers: Worker[];
+  /** Resolves (with the reason) if the inference thread dies: the worker can run nothing; exit. */
+  readonly fatal: Promise<string>;
 }
 
 const RECONCILE_EVERY_MS = 15_000;
-const SHUTDOWN_GRACE_MS = 5_000;
 
 export async function startWorker(config: GenqConfig, logger: Logger): Promise<WorkerHandle> {
-  if (!config.redisUrl) throw new Error("REDIS_URL is required to start a worker");
-  const models = new Map<string, ModelCard>(config.models.map((m) => [m.name, loadModelCard(m.name, m.path, { specialTokensInContent: config.specialTokensInContent.includes(m.name) })]));
-  const services = await openNodeServices(config, openStore(config), logger, "patient");
-  const { store, connection, events, queue, lifecycle } = services;
+  const models = loadModelCards(config.models, config.specialTokensInContent);
+  const store = openStore(config);
+  try {
+    await store.checkWritable();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const services = await openNodeServices(config, store, logger, "patient");
+  const { connection, events, queue, lifecycle } = services;
 
   const client = await InferenceClient.start({
     models: config.models,
@@ -38,8 +55,11 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     prefillChunkTokens: config.prefillChunkTokens,
     priorityAgingMs: config.priorityAgingMs,
     prefixCacheTokens: config.prefixCacheTokens,
+  }).catch((error: Error) => {
+    throw new StartupError(`the models could not be loaded (${error.message})`, "check GENQ_MODELS, GENQ_DTYPE and GENQ_DEVICE");
   });
   const inference = new InferenceJobs(client);
+  const fatal = new Promise<string>((resolve) => client.onCrash(resolve));
   const stopCounters = client.subscribe((m) => {
     if (m.type === "stats") inferenceCounters.report(client, m);
   });
@@ -60,7 +80,15 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   });
 
   const webhooks = await startWebhookRuntime(config, services, logger);
-  const processor = createGenerateJobProcessor({ jobs: store.jobs, lifecycle, inference, models, logger, lookahead });
+  const processor = createGenerateJobProcessor({
+    jobs: store.jobs,
+    lifecycle,
+    inference,
+    models,
+    logger,
+    lookahead,
+    maxJobRuns: config.reliability.maxJobRuns,
+  });
   const workers: Worker[] = config.models.map((m) =>
     createGenerateWorker({
       model: m.name,
@@ -70,29 +98,52 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       lockMs: config.jobLockMs,
       logger,
       processor,
-      onFailedForGood: (jobId, reason) => void lifecycle.fail(jobId, "ENGINE_ERROR", reason),
     }),
   );
 
   workers.forEach((worker, i) => workerOf.set(config.models[i].name, worker));
 
-  const reconciler = new Reconciler({ jobs: store.jobs, queue, lifecycle, models: config.models.map((m) => m.name), logger });
+  const reconciler = new Reconciler({ jobs: store.jobs, queue, models: config.models.map((m) => m.name), logger });
   const reconcile = () => reconciler.reconcile().catch((error) => logger.warn("reconcile failed", { error }));
   void reconcile();
   const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
   timer.unref();
+  // Readiness: the API counts live workers per model from these heartbeats.
+  const presence = new WorkerPresence(connection, config.queuePrefix, config.reliability.heartbeatMs);
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const served = config.models.map((m) => m.name);
+  const beat = () => presence.beat(served, workerId).catch((error) => logger.debug("heartbeat failed", { error }));
+  await beat();
+  const heartbeat = setInterval(beat, config.reliability.heartbeatMs);
+  heartbeat.unref();
+  const retention = new RetentionSweep({
+    jobs: store.jobs,
+    connection,
+    prefix: config.queuePrefix,
+    retentionMs: config.reliability.jobRetentionMs,
+    logger,
+  });
+  const sweeper = setInterval(() => void retention.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs);
+  sweeper.unref();
   for (const model of client.models) logger.info("model loaded", { model: model.name, selfCheck: model.selfCheck });
-  logger.info("worker ready", { models: config.models.map((m) => m.name), device: config.device, maxBatch: config.maxBatch });
+  logger.info("worker ready", { models: served, device: config.device, maxBatch: config.maxBatch });
 
   return {
     workers,
+    fatal,
     async close() {
       clearInterval(timer);
-      // Let running jobs finish for a moment; whatever is still running after the grace period
-      // is left to BullMQ stall recovery (the next worker picks it up), never dropped.
-      const graceful = Promise.all(workers.map((w) => w.close()));
-      const timedOut = await Promise.race([graceful.then(() => false), sleep(SHUTDOWN_GRACE_MS).then(() => true)]);
-      if (timedOut) await Promise.all(workers.map((w) => w.close(true)));
+      clearInterval(heartbeat);
+      clearInterval(sweeper);
+      await presence.leave(served, workerId).catch(() => {});
+      // BullMQ stops fetching and resolves once every processor returned; each handed-back job's
+      // processor moves it to wait itself (another worker starts it now, not after the lock expires).
+      const stopped = Promise.all(workers.map((w) => w.close()));
+      const waiting = inference.handBack("waiting");
+      const finished = await inference.drained(config.reliability.shutdownGraceMs);
+      const running = finished ? 0 : inference.handBack("all");
+      await stopped;
+      if (waiting || running) logger.info("handed jobs back to the queue", { notStarted: waiting, running });
       stopCancels();
       lookahead.close();
       stopCounters();
@@ -102,8 +153,4 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       await services.close();
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -50,6 +50,15 @@ export interface JobStore {
   listPastRunTimeout(beforeMs: number, limit: number): Promise<JobRow[]>;
   /** Queued rows created before `createdBeforeMs`, oldest first (for queue aging). */
   listQueuedOlderThan(createdBeforeMs: number, limit: number): Promise<JobRow[]>;
+  /** Queued and running rows only, through the status index: what /metrics may count per scrape. */
+  countActiveByStatus(): Promise<Record<"queued" | "running", number>>;
+  /**
+   * Retention: deletes up to `batchSize` terminal jobs last changed (= finished) before `cutoffMs`,
+   * with their webhook deliveries and attempts, in one transaction. Returns the deleted ids.
+   */
+  deleteExpired(cutoffMs: number, batchSize: number): Promise<string[]>;
+  /** The engine started a running job: engine_runs + 1. Returns the new count (0 when not running). */
+  countEngineRun(id: string, nowMs: number): Promise<number>;
 
   // Transitions: each returns the changed row, or undefined when the row was not in a state
   // that allows it (terminal, or gone). Call them through shared/job-lifecycle.ts, which announces.
@@ -68,4 +77,9 @@ export interface JobStore {
   cancelQueued(id: string, nowMs: number): Promise<JobRow | undefined>;
   /** running: sets cancel_requested; the worker then writes `canceled` with the partial text. */
   requestCancel(id: string, nowMs: number): Promise<JobRow | undefined>;
+  /**
+   * running -> queued: the job goes back to the queue (shutdown hand-back or engine crash).
+   * `runEndedCleanly` takes back the engine run counted at start (a shutdown is not the job's fault).
+   */
+  handBack(id: string, runEndedCleanly: boolean, nowMs: number): Promise<JobRow | undefined>;
 }

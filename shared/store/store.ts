@@ -17,5 +17,7 @@ export interface Store {
   instanceSecrets: InstanceSecretStore;
   /** Throws when the database does not answer (readiness). */
   ping(): Promise<void>;
+  /** Throws when the database cannot take writes (read-only file, full disk): readiness and startup. */
+  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }

@@ -24,7 +24,8 @@ describe("entries in a wrong environment", () => {
   it("list bad settings and exit 1", async () => {
     const { code, stderr } = await run("worker/index.ts", { GENQ_PORT: "http", GENQ_DATA_DIR: dataDir });
     expect(code).toBe(1);
-    expect(stderr).toBe("genq: invalid configuration:\n  - GENQ_PORT: must be a whole number\n");
+    expect(stderr).toMatch(/^genq worker: invalid configuration: GENQ_PORT: must be a whole number\. Fix: .*\n$/);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
   });
 
   it("say how to build the default model when it is missing", async () => {
@@ -32,7 +33,7 @@ describe("entries in a wrong environment", () => {
       const { code, stderr } = await run(entry, { GENQ_DATA_DIR: dataDir, REDIS_URL: inject("redisUrl"), GENQ_PORT: "0", GENQ_MODELS: "" });
       expect(code, entry).toBe(1);
       const line = stderr.trim().split("\n").pop()!;
-      expect(line).toMatch(/^genq: cannot read .*models\/tiny\/config\.json.*npm run model:build -- --preset tiny --out /);
+      expect(line).toMatch(/^genq (worker|api): model "tiny" at .*models\/tiny cannot be loaded \(cannot read .*config\.json.*npm start once builds the default model, or npm run model:build -- --preset tiny --out /);
       expect(stderr).not.toMatch(/^\s+at /m);
     }
   });

@@ -139,7 +139,7 @@ describe("generation", () => {
     await run.runToIdle();
   });
 
-  it("a failing forward pass fails its sequences with ENGINE_ERROR and the engine carries on", async () => {
+  it("a failing forward pass fails its sequences with ENGINE_CRASHED and the engine carries on", async () => {
     // A card that overstates the context lets a prompt past the RoPE table through: ORT's Gather fails.
     const card = { ...shared.card, contextLength: 4096 };
     const run = await engineWith({ card });
@@ -147,7 +147,7 @@ describe("generation", () => {
     await run.step();
     run.engine.submit(greedyRequest("too-long", promptOf(2100, 7, VOCAB), { maxTokens: 2 }));
     await run.runToIdle();
-    expect(run.failed("too-long")).toMatchObject({ code: "ENGINE_ERROR", message: expect.stringContaining("prefill pass failed") });
+    expect(run.failed("too-long")).toMatchObject({ code: "ENGINE_CRASHED", message: expect.stringContaining("prefill pass failed") });
     expect(run.finished("ok")).toMatchObject({ finishReason: "length", completionTokens: 6 });
     run.engine.submit(greedyRequest("after", promptOf(6, 6, VOCAB), { maxTokens: 6 }));
     await run.runToIdle();

@@ -35,6 +35,7 @@ const row: JobRow = {
   queueDeadlineAt: null,
   runTimeoutMs: null,
   attempts: 1,
+  engineRuns: 0,
   version: 3,
   createdAt: 1_700_000_000_000,
   startedAt: 1_700_000_000_100,

@@ -19,6 +19,11 @@ export interface GenerationRequest {
   queuedAtMs?: number;
   /** Epoch ms by which the job must start (max_queue_seconds); earlier deadlines go first within a level. */
   queueDeadlineMs?: number;
+  /**
+   * Run alone (no batch mates): set on a job's last allowed engine run (its earlier runs crashed),
+   * so that its crash is attributable to it and innocent batch mates are not dragged along.
+   */
+  exclusive?: boolean;
   /** JSON output constrained token by token (json_object / json_schema); absent = free text. */
   responseFormat?: ResponseFormat;
 }
@@ -39,4 +44,9 @@ export type GenerationEvent =
     }
   /** The job never started and left the engine on request; the worker returns it to the queue. */
   | { type: "withdrawn"; id: string }
-  | { type: "failed"; id: string; code: GenerationErrorCode; message: string };
+  /**
+   * ENGINE_CRASHED: a forward pass or the thread itself broke while the job was in flight; the job is
+   * not at fault by itself (it is handed back and retried until it proves to be a poison job).
+   * The other codes are the request's own, final failures.
+   */
+  | { type: "failed"; id: string; code: GenerationErrorCode | "ENGINE_CRASHED"; message: string };

@@ -320,7 +320,7 @@ export class InferenceEngine {
       if (sequence.state === "finished") continue;
       sequence.state = "finished";
       this.active.delete(sequence.id);
-      this.emit({ type: "failed", id: sequence.id, code: "ENGINE_ERROR", message: `${what}: ${errorText(error)}` });
+      this.emit({ type: "failed", id: sequence.id, code: "ENGINE_CRASHED", message: `${what}: ${errorText(error)}` });
     }
   }
 }

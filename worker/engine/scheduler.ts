@@ -74,6 +74,11 @@ export class Scheduler {
     maxPaddedToReal = 2,
     maxGroupRows = Infinity,
   ): Sequence[] {
+    // An exclusive sequence (a crash suspect) runs alone: nothing joins it, and it waits (at the
+    // head, so nothing overtakes it) until the running batch has drained.
+    if (admitted.some((s) => s.request.exclusive)) return [];
+    const head = this.waiting[0];
+    if (head?.request.exclusive) return admitted.length === 0 ? this.waiting.splice(0, 1) : [];
     this.waiting = this.policy.order(this.waiting, nowMs);
     const group: Sequence[] = [];
     let count = admitted.length;
@@ -81,6 +86,7 @@ export class Scheduler {
     let longestPrompt = 0;
     let realPromptTokens = 0;
     for (const candidate of this.waiting) {
+      if (candidate.request.exclusive) break;
       if (count + 1 > this.limits.maxBatch || group.length + 1 > maxGroupRows) break;
       const nextWidest = Math.max(widest, candidate.reservedTokens);
       if ((count + 1) * nextWidest > this.limits.maxKvTokens) break;

@@ -2,6 +2,8 @@
 // acknowledged without running; results are written only onto non-terminal rows (invariant 4).
 // Every row change goes through the job lifecycle, which announces it. The row turns `running` when
 // the engine starts the job (the worker holds a lookahead of unstarted jobs); deadlines expire it.
+// Invariant 7: a crash hands the job back to the queue; only a job whose engine runs all crashed,
+// maxJobRuns times (the last one alone), fails, as POISON_JOB.
 import { WaitingError, type Job } from "bullmq";
 import type { JobLifecycle } from "../../shared/job-lifecycle.ts";
 import type { GenerateJobPayload, JobInput, JobParams } from "../../shared/jobs.ts";
@@ -21,15 +23,25 @@ export interface GenerateJobProcessorDeps {
   /** Tracks the unstarted jobs this worker holds (urgent work may displace them). */
   lookahead?: AdmissionLookahead;
   now?: () => number;
+  /** GENQ_MAX_JOB_RUNS: engine runs (each ended by a crash) after which a job is a poison job. */
+  maxJobRuns: number;
 }
 
-export type ProcessorOutcome = "unknown" | "already-terminal" | "failed" | "canceled" | "finished" | "expired";
+export type ProcessorOutcome = "unknown" | "already-terminal" | "failed" | "canceled" | "finished" | "expired" | "poison";
 
 const QUEUE_TIMEOUT_MESSAGE = "the job was not started within max_queue_seconds";
 
 export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
   const { jobs, lifecycle } = deps;
   const now = deps.now ?? Date.now;
+
+  /** Back to `queued` in the row and to `wait` in BullMQ at once (not after the lock expires). */
+  const handBack = async (job: Job<GenerateJobPayload>, token: string | undefined, runEndedCleanly: boolean): Promise<never> => {
+    await lifecycle.handBack(job.data.jobId, runEndedCleanly);
+    await job.moveToWait(token);
+    throw new WaitingError();
+  };
+
   return async (job: Job<GenerateJobPayload>, token?: string): Promise<ProcessorOutcome> => {
     const id = job.data.jobId;
     const row = await jobs.get(id);
@@ -38,6 +50,12 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
     if (row.status === "queued" && row.queueDeadlineAt !== null && row.queueDeadlineAt <= now()) {
       await lifecycle.expire(id, "QUEUE_TIMEOUT", QUEUE_TIMEOUT_MESSAGE);
       return "expired";
+    }
+    if (row.engineRuns >= deps.maxJobRuns) {
+      const message = `the engine crashed in each of this job's ${row.engineRuns} runs (the last one alone); it is not run again`;
+      deps.logger.warn("poison job failed", { jobId: id, engineRuns: row.engineRuns });
+      await lifecycle.fail(id, "POISON_JOB", message);
+      return "poison";
     }
 
     const card = deps.models.get(row.model);
@@ -51,8 +69,13 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
     }
 
     const params = JSON.parse(row.params) as JobParams;
-    const input = JSON.parse(row.input) as JobInput;
-    const promptIds = card.promptIds(input);
+    let promptIds: number[];
+    try {
+      promptIds = card.promptIds(JSON.parse(row.input) as JobInput);
+    } catch (error) {
+      await lifecycle.fail(id, "ENGINE_ERROR", `the prompt could not be rendered: ${(error as Error).message}`);
+      return "failed";
+    }
     let notRunnable = false;
     let timedOut = false;
     let runTimer: NodeJS.Timeout | undefined;
@@ -65,6 +88,9 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
         deps.inference.cancel(id);
         return;
       }
+      // Counted once the row is running, before the run can crash the process; a failed count only
+      // weakens poison detection.
+      await jobs.countEngineRun(id, now()).catch((error) => deps.logger.warn("could not count an engine run", { jobId: id, error }));
       if (started.runTimeoutMs !== null && started.startedAt !== null) {
         runTimer = setTimeout(
           () => {
@@ -97,6 +123,7 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
           queuedAtMs: row.createdAt,
           queueDeadlineMs: row.queueDeadlineAt ?? undefined,
           responseFormat: params.responseFormat,
+          exclusive: row.engineRuns >= deps.maxJobRuns - 1,
         },
         { onStarted: () => void (starting = onStarted()), onDelta: (text, tokens) => lifecycle.delta(id, text, tokens) },
       )
@@ -104,6 +131,11 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
     // The `running` write must land before the result is written.
     await starting;
     clearTimeout(runTimer);
+    if (outcome.kind === "handed-back") return handBack(job, token, outcome.started);
+    if (outcome.kind === "crashed") {
+      deps.logger.warn("engine crashed with the job in flight; handing it back", { jobId: id, error: outcome.message });
+      return handBack(job, token, false);
+    }
 
     if (outcome.kind === "withdrawn") {
       // Handed back unstarted for more urgent work: back to the queue with its priority, no attempt spent.

@@ -13,12 +13,16 @@ export interface GenerateWorkerOptions {
   concurrency: number;
   /** BullMQ lock; renewed at half of it from this (never blocked) thread; a dead worker's jobs are retried after it. */
   lockMs: number;
-  /** How often a crash victim can be picked up again before the job fails (default 3). */
-  maxStalledCount?: number;
   logger: Logger;
-  processor: (job: import("bullmq").Job<GenerateJobPayload>) => Promise<string>;
-  onFailedForGood: (jobId: string, reason: string) => void;
+  processor: (job: import("bullmq").Job<GenerateJobPayload>, token?: string) => Promise<string>;
 }
+
+/**
+ * A stall (the holding worker died) is never terminal: the job goes back to wait however often it
+ * happens. Poison jobs are caught by counting engine runs in the row (generate-job-processor.ts),
+ * not stalls: a worker takes up to max batch jobs at once, and a crash stalls all of them.
+ */
+const NEVER_FAIL_ON_STALL = Number.MAX_SAFE_INTEGER;
 
 export function createGenerateWorker(options: GenerateWorkerOptions): Worker<GenerateJobPayload, string> {
   const worker = new Worker<GenerateJobPayload, string>(queueNameFor(options.model), options.processor, {
@@ -27,15 +31,13 @@ export function createGenerateWorker(options: GenerateWorkerOptions): Worker<Gen
     concurrency: options.concurrency,
     lockDuration: options.lockMs,
     stalledInterval: options.lockMs,
-    maxStalledCount: options.maxStalledCount ?? 3,
+    maxStalledCount: NEVER_FAIL_ON_STALL,
     autorun: true,
   });
+  // A thrown error (e.g. SQLite busy) is retried by the queue's attempts; once they are used up the
+  // row stays active and the reconciler enqueues it again: only the engine-run count fails a job.
   worker.on("failed", (job, error) => {
-    if (!job) return;
-    const attempts = job.opts.attempts ?? 1;
-    const exhausted = job.attemptsMade >= attempts || /stalled/i.test(error.message);
-    options.logger.warn("job attempt failed", { jobId: job.id, attemptsMade: job.attemptsMade, error });
-    if (exhausted) options.onFailedForGood(job.data.jobId, error.message);
+    if (job) options.logger.warn("job attempt failed", { jobId: job.id, attemptsMade: job.attemptsMade, error });
   });
   worker.on("error", (error) => options.logger.error("worker error", { error }));
   return worker;

@@ -1,7 +1,7 @@
 // Invariant 2: Redis may lose data. Rows that are queued/running in the store but unknown to
-// BullMQ are re-enqueued (idempotent: job id = row id); rows whose BullMQ job failed for good are
-// failed through the job lifecycle, so streams, webhooks and long-polls hear about it.
-import type { JobLifecycle } from "../../shared/job-lifecycle.ts";
+// BullMQ are re-enqueued (idempotent: job id = row id), and so are rows whose BullMQ job ended
+// without a result: the queue's verdict never fails a row (invariant 7; poison jobs are caught by
+// engine-run counts in the processor).
 import type { Logger } from "../../shared/logger.ts";
 import type { JobQueue } from "../../shared/queue/job-queue.ts";
 import type { JobStore } from "../../shared/store/job-store.ts";
@@ -9,7 +9,6 @@ import type { JobStore } from "../../shared/store/job-store.ts";
 export interface ReconcilerOptions {
   jobs: JobStore;
   queue: JobQueue;
-  lifecycle: JobLifecycle;
   /** Only rows of these models (the ones this worker serves). */
   models: string[];
   logger: Logger;
@@ -22,26 +21,25 @@ export interface ReconcilerOptions {
 export class Reconciler {
   constructor(private readonly options: ReconcilerOptions) {}
 
-  /** One pass: how many rows were re-enqueued and how many failed. */
-  async reconcile(nowMs = Date.now()): Promise<{ requeued: number; failed: number }> {
-    const { jobs, queue, lifecycle, logger } = this.options;
+  /** One pass; returns how many rows were re-enqueued. */
+  async reconcile(nowMs = Date.now()): Promise<{ requeued: number }> {
+    const { jobs, queue, logger } = this.options;
     const served = new Set(this.options.models);
     const rows = (await jobs.listActive(nowMs - (this.options.minAgeMs ?? 10_000), this.options.batchSize ?? 500)).filter((row) =>
       served.has(row.model),
     );
     let requeued = 0;
-    let failed = 0;
     for (const row of rows) {
       const state = await queue.stateOf(row.id, row.model);
-      if (state === "unknown") {
+      // failed/completed without a terminal row: BullMQ gave up (thrown errors) or acknowledged a
+      // run whose result was never written; the old entry must go first (add() ignores a known id).
+      if (state === "failed" || state === "completed") await queue.remove(row.id, row.model);
+      if (state === "unknown" || state === "failed" || state === "completed") {
         await queue.enqueue({ id: row.id, model: row.model, priority: row.priority });
         requeued++;
-      } else if (state === "failed" || state === "completed") {
-        // BullMQ gave up on it (or finished it without a result): the row must not hang forever.
-        if (await lifecycle.fail(row.id, "ENGINE_ERROR", `the queue reports the job ${state} without a result`)) failed++;
       }
     }
-    if (requeued || failed) logger.warn("reconciled jobs", { requeued, failed });
-    return { requeued, failed };
+    if (requeued) logger.warn("reconciled jobs", { requeued });
+    return { requeued };
   }
 }

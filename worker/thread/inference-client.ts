@@ -35,6 +35,8 @@ export class InferenceClient {
   /** Submitted ids with no finished/failed yet: failed for the caller if the thread dies. */
   private readonly inFlight = new Set<string>();
   private exited = false;
+  private closing = false;
+  private readonly crashListeners = new Set<(reason: string) => void>();
 
   private constructor(
     private readonly worker: Worker,
@@ -45,6 +47,7 @@ export class InferenceClient {
     worker.on("exit", (code) => {
       this.exited = true;
       this.failInFlight(`inference thread exited (code ${code})`);
+      if (!this.closing) for (const listener of this.crashListeners) listener(`the inference thread exited unexpectedly (code ${code})`);
     });
   }
 
@@ -83,7 +86,7 @@ export class InferenceClient {
 
   submit(request: GenerationRequest): void {
     if (this.exited) {
-      queueMicrotask(() => this.dispatch({ type: "failed", id: request.id, code: "ENGINE_ERROR", message: "inference thread is not running" }));
+      queueMicrotask(() => this.dispatch({ type: "failed", id: request.id, code: "ENGINE_CRASHED", message: "inference thread is not running" }));
       return;
     }
     this.inFlight.add(request.id);
@@ -104,8 +107,14 @@ export class InferenceClient {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called once if the thread dies without close(): this client can run nothing any more. */
+  onCrash(listener: (reason: string) => void): void {
+    this.crashListeners.add(listener);
+  }
+
   /** Asks the thread to stop and release its sessions; terminates it if it does not exit in time. */
   async close(): Promise<void> {
+    this.closing = true;
     if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
     this.send({ type: "shutdown" });
@@ -128,6 +137,6 @@ export class InferenceClient {
   }
 
   private failInFlight(reason: string): void {
-    for (const id of [...this.inFlight]) this.dispatch({ type: "failed", id, code: "ENGINE_ERROR", message: reason });
+    for (const id of [...this.inFlight]) this.dispatch({ type: "failed", id, code: "ENGINE_CRASHED", message: reason });
   }
 }

@@ -1,5 +1,6 @@
-// Liveness (/healthz: the process answers), readiness (/readyz: SQLite and Redis answer) and
-// Prometheus metrics (/metrics; behind GENQ_METRICS_TOKEN when set: it shows every tenant's counts).
+// Liveness (/healthz: the process answers), readiness (/readyz: the store takes writes, Redis
+// answers, and every model has a live worker) and Prometheus metrics (/metrics; behind
+// GENQ_METRICS_TOKEN when set: it shows every tenant's counts).
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { metricsGuard } from "../../middleware/metrics-guard.ts";
@@ -10,25 +11,29 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
     .get("/healthz", (c) => c.json({ status: "ok" }))
     .get("/readyz", async (c) => {
       const checks: Record<string, string> = {};
+      let workers: Record<string, number> | undefined;
       try {
-        await deps.store.ping();
+        await deps.store.checkWritable();
         checks.database = "ok";
       } catch (error) {
-        checks.database = (error as Error).message;
+        checks.database = `not writable: ${(error as Error).message}`;
       }
       try {
         await deps.queue.ping();
         checks.redis = "ok";
+        workers = await deps.readiness.workersPerModel();
+        const unserved = Object.entries(workers).filter(([, n]) => n === 0).map(([model]) => model);
+        checks.workers = unserved.length === 0 ? "ok" : `no live worker serves ${unserved.map((m) => `"${m}"`).join(", ")}`;
       } catch (error) {
         checks.redis = (error as Error).message;
       }
       const ready = Object.values(checks).every((v) => v === "ok");
-      return c.json({ status: ready ? "ready" : "not ready", checks }, ready ? 200 : 503);
+      return c.json({ status: ready ? "ready" : "not ready", checks, workers }, ready ? 200 : 503);
     })
     .get("/metrics", metricsGuard(deps.auth.metricsToken, deps.logger), async (c) => {
       const lines: string[] = [];
-      lines.push("# HELP genq_jobs Jobs in SQLite by status.", "# TYPE genq_jobs gauge");
-      for (const [status, count] of Object.entries(await deps.store.jobs.countByStatus())) {
+      lines.push("# HELP genq_jobs Active (queued, running) jobs in the store by status.", "# TYPE genq_jobs gauge");
+      for (const [status, count] of Object.entries(await deps.store.jobs.countActiveByStatus())) {
         lines.push(`genq_jobs{status="${status}"} ${count}`);
       }
       const counts = await deps.queue.counts().catch(() => undefined);

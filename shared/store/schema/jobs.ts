@@ -44,6 +44,12 @@ export const jobs = sqliteTable(
     runTimeoutMs: integer("run_timeout_ms"),
     cancelRequested: integer("cancel_requested", { mode: "boolean" }).notNull().default(false),
     attempts: integer("attempts").notNull().default(0),
+    /**
+     * Times the engine started this job, less the runs handed back cleanly on shutdown. A run that
+     * returns makes the row terminal, so on an active row every counted run ended in a crash
+     * (engine error or dead worker): at GENQ_MAX_JOB_RUNS it is a poison job.
+     */
+    engineRuns: integer("engine_runs").notNull().default(0),
     version: integer("version").notNull().default(1),
     createdAt: integer("created_at").notNull(),
     startedAt: integer("started_at"),

@@ -3,7 +3,9 @@
 import { and, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { ErrorCode } from "../../errors.ts";
 import type { Admission, JobListQuery, JobResult, JobStore } from "../job-store.ts";
-import { ACTIVE_STATUSES, jobs, type JobRow, type JobStatus, type NewJobRow } from "../schema/jobs.ts";
+import { ACTIVE_STATUSES, jobs, TERMINAL_STATUSES, type JobRow, type JobStatus, type NewJobRow } from "../schema/jobs.ts";
+import { webhookAttempts } from "../schema/webhook-attempts.ts";
+import { webhookDeliveries } from "../schema/webhook-deliveries.ts";
 import type { GenqDatabase } from "./sqlite-database.ts";
 
 const ACTIVE = [...ACTIVE_STATUSES];
@@ -195,6 +197,60 @@ export class SqliteJobStore implements JobStore {
       .update(jobs)
       .set({ ...values, completedAt: nowMs, updatedAt: nowMs, version: sql`${jobs.version} + 1` })
       .where(and(eq(jobs.id, id), inArray(jobs.status, ACTIVE)))
+      .returning()
+      .get();
+  }
+
+  async countActiveByStatus(): Promise<Record<"queued" | "running", number>> {
+    const rows = this.db
+      .select({ status: jobs.status, count: sql<number>`count(*)` })
+      .from(jobs)
+      .where(inArray(jobs.status, ACTIVE))
+      .groupBy(jobs.status)
+      .all();
+    return { queued: 0, running: 0, ...Object.fromEntries(rows.map((r) => [r.status, r.count])) };
+  }
+
+  async deleteExpired(cutoffMs: number, batchSize: number): Promise<string[]> {
+    return this.db.transaction(
+      (tx) => {
+        const ids = tx
+          .select({ id: jobs.id })
+          .from(jobs)
+          .where(and(inArray(jobs.status, [...TERMINAL_STATUSES]), lt(jobs.updatedAt, cutoffMs)))
+          .limit(batchSize)
+          .all()
+          .map((r) => r.id);
+        if (ids.length === 0) return ids;
+        tx.delete(webhookAttempts).where(inArray(webhookAttempts.jobId, ids)).run();
+        tx.delete(webhookDeliveries).where(inArray(webhookDeliveries.jobId, ids)).run();
+        tx.delete(jobs).where(inArray(jobs.id, ids)).run();
+        return ids;
+      },
+      { behavior: "immediate" },
+    );
+  }
+
+  async countEngineRun(id: string, nowMs: number): Promise<number> {
+    const row = this.db
+      .update(jobs)
+      .set({ engineRuns: sql`${jobs.engineRuns} + 1`, updatedAt: nowMs })
+      .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
+      .returning({ engineRuns: jobs.engineRuns })
+      .get();
+    return row?.engineRuns ?? 0;
+  }
+
+  async handBack(id: string, runEndedCleanly: boolean, nowMs: number): Promise<JobRow | undefined> {
+    return this.db
+      .update(jobs)
+      .set({
+        status: "queued",
+        engineRuns: runEndedCleanly ? sql`max(${jobs.engineRuns} - 1, 0)` : jobs.engineRuns,
+        version: sql`${jobs.version} + 1`,
+        updatedAt: nowMs,
+      })
+      .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
       .returning()
       .get();
   }

@@ -22,6 +22,17 @@ export function openSqliteStore(path: string, secrets: WebhookSecretStoreOptions
     async ping() {
       db.$client.prepare("select 1").get();
     },
+    async checkWritable() {
+      // A rolled-back rewrite of the header's user_version: BEGIN IMMEDIATE alone succeeds on a read-only file.
+      const sqlite = db.$client;
+      const version = Number(sqlite.pragma("user_version", { simple: true }));
+      sqlite.exec("BEGIN IMMEDIATE");
+      try {
+        sqlite.pragma(`user_version = ${version}`);
+      } finally {
+        sqlite.exec("ROLLBACK");
+      }
+    },
     async close() {
       if (db.$client.open) db.$client.close();
     },

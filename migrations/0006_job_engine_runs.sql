@@ -1,0 +1,1 @@
+ALTER TABLE `jobs` ADD `engine_runs` integer DEFAULT 0 NOT NULL;
