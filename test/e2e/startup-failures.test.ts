@@ -2,10 +2,10 @@
 // on stderr saying what is wrong and how to fix it, and exit non-zero; no stack trace, no
 // `[ioredis] Unhandled error event` spam, no hang.
 import { spawn } from "node:child_process";
-import { chmodSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../shared/store/sqlite/sqlite-database.ts";
@@ -112,7 +112,27 @@ it("read-only SQLite file: refuses to start instead of failing every submit", as
   chmodSync(join(dataDir, "genq.db"), 0o444);
   // Root writes through file modes: run the entry as nobody then (the data dir stays writable, as in the report).
   chmodSync(dataDir, 0o777);
-  const uid = process.getuid?.() === 0 ? 65_534 : undefined;
-  const exit = await runEntry("api", { GENQ_DATA_DIR: dataDir }, { uid });
-  expectOneLine(exit, "api", /SQLite database cannot be used \(SQLITE_READONLY/);
+  const asRoot = process.getuid?.() === 0;
+  // nobody must be able to reach the checkout: a clone under a 0700 folder (e.g. /root) would stop it
+  // before genq runs. Grant traversal (o+x only, no listing) on the ancestors for this test, then restore.
+  const restore = asRoot ? grantTraversal(ROOT) : [];
+  try {
+    const exit = await runEntry("api", { GENQ_DATA_DIR: dataDir }, { uid: asRoot ? 65_534 : undefined });
+    expectOneLine(exit, "api", /SQLite database cannot be used \(SQLITE_READONLY/);
+  } finally {
+    for (const [path, mode] of restore) chmodSync(path, mode);
+  }
 });
+
+/** Adds o+x to `path` and each folder above it that lacks it; returns [folder, old mode] to restore. */
+function grantTraversal(path: string): Array<[string, number]> {
+  const changed: Array<[string, number]> = [];
+  for (let dir = path; ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      changed.push([dir, mode]);
+    }
+    if (dirname(dir) === dir) return changed;
+  }
+}
