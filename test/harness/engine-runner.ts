@@ -93,3 +93,11 @@ export function promptOf(length: number, seed: number, vocabSize: number): numbe
     return 3 + ((state >>> 0) % (vocabSize - 3));
   });
 }
+
+/** What `request` produces alone on a fresh engine sharing `shared`'s model: token ids and the finished message. */
+export async function runAlone(shared: EngineRun, request: GenerationRequest) {
+  const run = await startEngine(shared.card.path, { card: shared.card, lm: shared.lm });
+  run.engine.submit(request);
+  await run.runToIdle();
+  return { tokens: run.tokens.get(request.id), finished: run.finished(request.id) };
+}

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResponseFormat } from "../../shared/structured-output/response-format.ts";
 import type { GenerationRequest } from "../../worker/engine/generation.ts";
-import { greedyRequest, promptOf, startEngine, type EngineRun } from "../harness/engine-runner.ts";
+import { greedyRequest, promptOf, runAlone, startEngine, type EngineRun } from "../harness/engine-runner.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";
 
 const VOCAB = 512;
@@ -14,12 +14,7 @@ let shared: EngineRun;
 const engineWith = (options: Parameters<typeof startEngine>[1] = {}) =>
   startEngine(shared.card.path, { card: shared.card, lm: shared.lm, ...options });
 
-async function alone(request: GenerationRequest) {
-  const run = await engineWith();
-  run.engine.submit(request);
-  await run.runToIdle();
-  return { tokens: run.tokens.get(request.id), finished: run.finished(request.id) };
-}
+const alone = (request: GenerationRequest) => runAlone(shared, request);
 
 beforeAll(async () => {
   shared = await startEngine(await tinyModelDir());

@@ -3,7 +3,7 @@
 // victim resumes by recompute with output identical to an uninterrupted run (greedy and seeded
 // sampling); equal priorities never preempt; aging lets a priority-9 job finish under a p1 stream.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { greedyRequest, promptOf, startEngine, type EngineRun } from "../harness/engine-runner.ts";
+import { greedyRequest, promptOf, runAlone, startEngine, type EngineRun } from "../harness/engine-runner.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";
 import type { GenerationRequest } from "../../worker/engine/generation.ts";
 import type { FromThreadMessage } from "../../worker/thread/thread-messages.ts";
@@ -20,13 +20,7 @@ const deltaText = (run: EngineRun, id: string) =>
     .map((d) => d.text)
     .join("");
 
-/** What `request` produces alone on a fresh engine: token ids and the finished message. */
-async function alone(request: GenerationRequest) {
-  const run = await engineWith();
-  run.engine.submit(request);
-  await run.runToIdle();
-  return { tokens: run.tokens.get(request.id), finished: run.finished(request.id) };
-}
+const alone = (request: GenerationRequest) => runAlone(shared, request);
 
 beforeAll(async () => {
   shared = await startEngine(await tinyModelDir());
