@@ -2,7 +2,7 @@
 // the tiny model): models, chat and legacy completions (plain and streamed), structured outputs,
 // errors the client surfaces, and a client leaving canceling its job.
 import { Ajv } from "ajv";
-import OpenAI from "openai";
+import OpenAI, { APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApi, type ApiHandle } from "../../api/node-api.ts";
 import { issueApiKey } from "../../shared/auth/api-keys.ts";
@@ -58,8 +58,8 @@ describe("models", () => {
   it("answers an unknown model with NotFoundError carrying genq's message", async () => {
     const error = await client.models.retrieve("nope").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((error as OpenAI.APIError).code).toBe("model_not_found");
-    expect((error as OpenAI.APIError).message).toContain('model "nope" is not served here');
+    expect((error as APIError).code).toBe("model_not_found");
+    expect((error as APIError).message).toContain('model "nope" is not served here');
   });
 });
 
@@ -115,6 +115,17 @@ describe("chat completions", () => {
     expect(text).toBe(job.output.text);
     expect(text.length).toBeGreaterThan(0);
     expect(usage.usage!.total_tokens).toBe(job.usage.prompt_tokens + 40);
+  });
+
+  it("honours Idempotency-Key: the same request answers from the same job", async () => {
+    const body = { model: "tiny", messages: [{ role: "user" as const, content: "Once" }], max_tokens: 4, temperature: 0 };
+    const options = { headers: { "Idempotency-Key": "openai-idem-1" } };
+    const first = await client.chat.completions.create(body, options);
+    const { data: again, response } = await client.chat.completions.create(body, options).withResponse();
+    expect(again.id).toBe(first.id);
+    expect(response.headers.get("idempotent-replayed")).toBe("true");
+    const other = await client.chat.completions.create({ ...body, max_tokens: 5 }, options).catch((e: unknown) => e);
+    expect(other).toMatchObject({ status: 409, code: "idempotency_key_reused" });
   });
 
   it("constrains output to a json_schema response_format", async () => {
