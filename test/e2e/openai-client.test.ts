@@ -230,6 +230,24 @@ describe("a client that leaves cancels its job", () => {
     expect(job.usage.completion_tokens).toBeLessThan(2000);
   });
 
+  it("a job canceled by someone else ends the stream with an error the client raises", async () => {
+    const params = { model: "tiny", messages: [{ role: "user" as const, content: "Keep going" }], max_tokens: 2000, ignore_eos: true, stream: true as const };
+    const stream = await client.chat.completions.create(params);
+    let id = "";
+    const error = await (async () => {
+      for await (const chunk of stream) {
+        if (!id && chunk.choices[0]?.delta.content) {
+          id = jobIdOf(chunk.id);
+          const res = await fetch(`${api.url}/v1/jobs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${apiKey}` } });
+          expect([200, 202]).toContain(res.status);
+        }
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIError);
+    expect((error as APIError).message).toContain("was canceled before it finished");
+    expect((await waitForTerminal(id)).status).toBe("canceled");
+  });
+
   it("aborting a plain request cancels its queued job", async () => {
     await Promise.all(worker.workers.map((w) => w.pause()));
     try {
