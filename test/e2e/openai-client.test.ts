@@ -145,6 +145,20 @@ describe("chat completions", () => {
     const validate = new Ajv().compile(schema);
     expect(validate(JSON.parse(completion.choices[0].message.content!))).toBe(true);
     expect(completion.choices[0].finish_reason).toBe("stop");
+    const object = await client.completions.create({ model: "tiny", prompt: "JSON:", max_tokens: 60, temperature: 0, response_format: { type: "json_object" } } as OpenAI.CompletionCreateParamsNonStreaming);
+    const value: unknown = JSON.parse(object.choices[0].text);
+    expect(typeof value === "object" && value !== null && !Array.isArray(value)).toBe(true);
+  });
+
+  it("refuses an unsupported schema keyword with a BadRequestError naming it", async () => {
+    const schema = { type: "object", properties: { d: { type: "string", format: "date-time" } } };
+    const error = await client.chat.completions
+      .create({ model: "tiny", messages: [{ role: "user", content: "x" }], response_format: { type: "json_schema", json_schema: { name: "d", schema } } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error).toMatchObject({ code: "unsupported_schema" });
+    expect((error as APIError).param).toMatch(/^response_format\.json_schema\.schema/);
+    expect((error as APIError).message).toContain("format");
   });
 });
 
