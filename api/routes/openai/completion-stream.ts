@@ -63,5 +63,7 @@ export function streamCompletion(c: Context<AppEnv>, deps: AppDeps, { request, s
       if (!answered) await cancelAbandoned(deps, submission);
       release();
     }
+  }, async (error) => {
+    deps.logger.warn("OpenAI completion stream failed", { jobId, error });
   });
 }
