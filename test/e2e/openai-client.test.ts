@@ -86,6 +86,12 @@ describe("chat completions", () => {
     const list = await fetch(`${api.url}/v1/jobs?limit=100`, { headers: { authorization: `Bearer ${apiKey}` } });
     const listed = ((await list.json()) as { data: Array<{ id: string; priority: number }> }).data.find((j) => j.id === id);
     expect(listed?.priority).toBe(1);
+    // Tenancy as for any job: another tenant's key neither lists nor reads it.
+    const otherKey = (await issueApiKey(api.deps.store.apiKeys, { name: "other", tenantId: "tenant-other" })).key;
+    const otherHeaders = { authorization: `Bearer ${otherKey}` };
+    expect((await fetch(`${api.url}/v1/jobs/${id}`, { headers: otherHeaders })).status).toBe(404);
+    const otherList = (await (await fetch(`${api.url}/v1/jobs?limit=100`, { headers: otherHeaders })).json()) as { data: unknown[] };
+    expect(otherList.data).toEqual([]);
   });
 
   it("streams chunks whose text is the job's output, with a usage chunk", async () => {
