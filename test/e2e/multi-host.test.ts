@@ -15,7 +15,7 @@ import { freePort } from "../../scripts/redis-server-process.ts";
 import { parseConfig } from "../../shared/config.ts";
 import { openPostgresStore } from "../../shared/store/postgres/postgres-store.ts";
 import type { Store } from "../../shared/store/store.ts";
-import { spawnGenqProcess, type GenqProcess } from "../harness/genq-process.ts";
+import { spawnGenqProcess, type GenqProcess } from "../../scripts/genq-process.ts";
 import { createTestDatabase, type TestDatabase } from "../harness/postgres-database.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";
 import { eventually, startWebhookReceiver, type WebhookReceiver } from "../harness/webhook-receiver.ts";

@@ -1,5 +1,5 @@
 // Runs `worker/index.ts` as a real child process (so it can be SIGKILLed) with a test env.
-import { spawnGenqProcess, type GenqProcess } from "./genq-process.ts";
+import { spawnGenqProcess, type GenqProcess } from "../../scripts/genq-process.ts";
 
 export type WorkerProcess = GenqProcess;
 

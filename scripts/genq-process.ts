@@ -1,5 +1,5 @@
-// Runs a genq entry (`api/node.ts`, `worker/index.ts`) as a real child process with a test env,
-// so it can be SIGKILLed; `ready` resolves once it logged its ready line.
+// Runs a genq entry (`api/node.ts`, `worker/index.ts`, `scripts/start.ts`) as a real child process
+// (tests, benchmarks), so it can be SIGKILLed; `ready` resolves once it logged its ready line.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
