@@ -45,7 +45,10 @@ const dataDir = (name: string) => mkdtempSync(join(root, `${name}-`));
 
 async function start(name: string, specs: Array<{ entry: string; marker: string; env: Record<string, string> }>, apiPorts: number[]): Promise<Setup> {
   const processes = specs.map((s) => spawnGenqProcess(s.entry, s.marker, { ...common, ...s.env }));
-  await Promise.all(processes.map((p) => p.ready));
+  await Promise.all(processes.map((p) => p.ready)).catch(async (error: unknown) => {
+    await Promise.all(processes.map((p) => p.kill()));
+    throw error;
+  });
   return { name, processes, apiUrls: apiPorts.map((port) => `http://127.0.0.1:${port}`) };
 }
 
