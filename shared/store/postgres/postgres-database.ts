@@ -8,11 +8,13 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import * as schema from "../schema/postgres/index.ts";
 import { describePostgresFailure } from "./postgres-failure.ts";
-import { MIGRATION_LOCK_KEY } from "./postgres-locks.ts";
 
 export type GenqPgDatabase = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 export type PgTx = Parameters<Parameters<GenqPgDatabase["transaction"]>[0]>[0];
 
+/** Session lock around migrations (one bigint key: a separate key space from the (class, key) pairs
+ * of postgres-locks.ts, which import this file's transaction type). */
+const MIGRATION_LOCK_KEY = 0x6771_0000;
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "migrations", "postgres");
 /** A host that does not answer fails the start within this, not after the OS's TCP timeout. */
 const CONNECT_TIMEOUT_MS = 5_000;

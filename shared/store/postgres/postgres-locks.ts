@@ -14,9 +14,6 @@ export const LOCK_CLASS = {
   apiKeys: 0x67710003,
 } as const;
 
-/** Session lock around migrations (one bigint key: a separate key space from the pairs above). */
-export const MIGRATION_LOCK_KEY = 0x6771_0000;
-
 /** Waits for the lock on (lockClass, key) until the transaction ends. */
 export async function lockInTransaction(tx: PgTx, lockClass: number, key: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${lockClass}::int, hashtext(${key}))`);
