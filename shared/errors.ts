@@ -71,6 +71,12 @@ export const ERROR_CODES = {
     description: "No job with this id exists for the caller's tenant. Another tenant's job answers exactly the same.",
     fix: "Check the id and that the API key belongs to the tenant that submitted the job.",
   },
+  MODEL_NOT_FOUND: {
+    status: 404,
+    title: "Model not found",
+    description: "No model with this id is registered on this deployment (`GENQ_MODELS`).",
+    fix: "List the models with `GET /v1/models` and use an `id` from there.",
+  },
   API_KEY_NOT_FOUND: {
     status: 404,
     title: "API key not found",

@@ -1,7 +1,8 @@
 // Which of this worker's models are loaded: each loads on first demand (a job acquires it), stays
 // while jobs run and unloads after its keep-alive once idle; a memory budget unloads the least
 // recently used idle models to make room. A model busy with jobs is never unloaded; a job whose
-// model cannot fit yet waits (first come, first served, so two models under one budget alternate).
+// model cannot fit yet waits. Under contention models take turns: a load serves every job already
+// waiting for that model, later ones queue behind the waiting model (no starvation, no thrashing).
 import type { Logger } from "../../shared/logger.ts";
 import { KEEP_ALIVE_FOREVER } from "../../shared/models/keep-alive.ts";
 import { InferenceThreadGoneError } from "../thread/inference-client.ts";
@@ -59,6 +60,8 @@ interface ModelSlot {
   keepAliveMs: number;
   /** An admin unload arrived while it was busy: unload as soon as it is idle. */
   unloadWhenIdle: boolean;
+  /** Waiters that arrived before its load finished (seq below this) join its turn even under contention. */
+  admitBeforeSeq: number;
   idleTimer?: NodeJS.Timeout;
 }
 
@@ -75,7 +78,7 @@ export class ModelResidency {
   constructor(private readonly options: ModelResidencyOptions) {
     this.now = options.now ?? Date.now;
     for (const { name, estimatedBytes } of options.models) {
-      this.slots.set(name, { name, state: "unloaded", bytes: estimatedBytes, active: 0, lastUsedAtMs: null, loadSeconds: null, keepAliveMs: options.keepAliveMs, unloadWhenIdle: false });
+      this.slots.set(name, { name, state: "unloaded", bytes: estimatedBytes, active: 0, lastUsedAtMs: null, loadSeconds: null, keepAliveMs: options.keepAliveMs, unloadWhenIdle: false, admitBeforeSeq: 0 });
     }
   }
 
@@ -175,14 +178,15 @@ export class ModelResidency {
 
   /**
    * Grants waiters in arrival order. A waiter whose model is loaded is granted unless an earlier one
-   * waits for room (then it queues behind it, so the resident model drains and the budget can turn over).
+   * waits for room and it arrived after its model's load (then it queues behind, so the resident
+   * model drains and the budget can turn over).
    */
   private pump(): void {
     if (this.closed) return;
     let waitingForRoom = false;
     for (const waiter of this.waiters.list()) {
       const slot = this.slots.get(waiter.model)!;
-      if (slot.state === "loaded" && !waitingForRoom) this.grant(slot, waiter);
+      if (slot.state === "loaded" && (!waitingForRoom || (waiter.seq ?? 0) < slot.admitBeforeSeq)) this.grant(slot, waiter);
       else if (slot.state === "unloaded" && !waitingForRoom) {
         const room = this.roomFor(slot);
         if (room === "fits") this.startLoad(slot);
@@ -244,6 +248,7 @@ export class ModelResidency {
     this.options.loader.load(slot.name).then(
       (info) => {
         slot.state = "loaded";
+        slot.admitBeforeSeq = this.waiters.nextSeq;
         slot.bytes = info.residentBytes;
         slot.loadSeconds = info.loadMs / 1000;
         this.options.logger.info("model loaded", { model: slot.name, loadSeconds: slot.loadSeconds, residentBytes: slot.bytes, selfCheck: info.selfCheck });

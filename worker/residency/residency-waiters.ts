@@ -6,12 +6,17 @@ export interface Waiter {
   kind: "job" | "admin" | "prewarm";
   resolve: () => void;
   reject: (error: Error) => void;
+  /** Arrival order, set by add(). */
+  seq?: number;
 }
 
 export class ResidencyWaiters {
   private waiters: Waiter[] = [];
+  /** The seq the next waiter gets: waiters with a lower one arrived before now. */
+  nextSeq = 0;
 
   add(waiter: Waiter): void {
+    waiter.seq = this.nextSeq++;
     this.waiters.push(waiter);
   }
 
