@@ -155,11 +155,11 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       clearInterval(heartbeat);
       clearInterval(sweeper);
       await presence.leave(served, workerId).catch(() => {});
-      // Jobs still waiting for their model go back to the queue (their processors move them).
-      await residency.close();
       // BullMQ stops fetching and resolves once every processor returned; each handed-back job's
       // processor moves it to wait itself (another worker starts it now, not after the lock expires).
       const stopped = Promise.all(workers.map((w) => w.close()));
+      // Jobs still waiting for their model go back to the queue the same way.
+      await residency.close();
       const waiting = inference.handBack("waiting");
       const finished = await inference.drained(config.reliability.shutdownGraceMs);
       const running = finished ? 0 : inference.handBack("all");

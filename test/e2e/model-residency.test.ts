@@ -99,8 +99,11 @@ describe("model residency", () => {
     expect(unloads.at(-1)).toEqual({ model: "tiny", reason: "admin" });
 
     const loadsBefore = loads.length;
+    const lastUsed = (await modelObject(stack.api, "tiny")).last_used_at;
     expect((await stack.api.post("/v1/admin/models/tiny/load", {}, auth)).status).toBe(202);
-    await waitForModel(stack.api, "tiny", (m) => m.state === "loaded");
+    const loaded = await waitForModel(stack.api, "tiny", (m) => m.state === "loaded");
+    // An admin load is not a use.
+    expect(loaded.last_used_at).toBe(lastUsed);
     expect(loads).toHaveLength(loadsBefore + 1);
     // An admin load is idle at once: the keep-alive (300 ms) then unloads it.
     await waitForModel(stack.api, "tiny", (m) => m.state === "unloaded");

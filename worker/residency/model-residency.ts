@@ -87,7 +87,7 @@ export class ModelResidency {
     if (this.closed) return Promise.reject(new ResidencyClosedError("the worker is shutting down"));
     if (!this.slots.has(model)) return Promise.reject(new Error(`model "${model}" is not served by this worker`));
     return new Promise<ModelLease>((resolve, reject) => {
-      this.waiters.add({ model, kind: "job", resolve: () => resolve(this.leaseFor(model)), reject });
+      this.waiters.add({ model, kind: "job", resolve: () => resolve(this.leaseFor(model, true)), reject });
       this.pump();
     });
   }
@@ -139,23 +139,24 @@ export class ModelResidency {
     const slot = this.slots.get(model)!;
     slot.unloadWhenIdle = false;
     // Released on the next microtask, outside pump(): the hold only has to see the model loaded.
-    this.waiters.add({ model, kind, resolve: () => queueMicrotask(() => this.leaseFor(model)()), reject: () => {} });
+    this.waiters.add({ model, kind, resolve: () => queueMicrotask(() => this.leaseFor(model, false)()), reject: () => {} });
     this.pump();
   }
 
-  private leaseFor(model: string): ModelLease {
+  /** `job`: a job used it (last use, LRU order); admin loads and prewarms are not uses. */
+  private leaseFor(model: string, job: boolean): ModelLease {
     let released = false;
     return (keepAliveMs) => {
       if (released) return;
       released = true;
-      this.release(model, keepAliveMs ?? this.options.keepAliveMs);
+      this.release(model, keepAliveMs ?? this.options.keepAliveMs, job);
     };
   }
 
-  private release(model: string, keepAliveMs: number): void {
+  private release(model: string, keepAliveMs: number, job: boolean): void {
     const slot = this.slots.get(model)!;
     slot.active--;
-    slot.lastUsedAtMs = this.now();
+    if (job) slot.lastUsedAtMs = this.now();
     slot.keepAliveMs = keepAliveMs;
     if (slot.active === 0) this.idle(slot);
     this.events.changed();
@@ -202,7 +203,7 @@ export class ModelResidency {
     this.waiters.remove(waiter);
     clearTimeout(slot.idleTimer);
     slot.active++;
-    slot.lastUsedAtMs = this.now();
+    if (waiter.kind === "job") slot.lastUsedAtMs = this.now();
     waiter.resolve();
   }
 
