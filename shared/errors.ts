@@ -71,12 +71,6 @@ export const ERROR_CODES = {
     description: "No job with this id exists for the caller's tenant. Another tenant's job answers exactly the same.",
     fix: "Check the id and that the API key belongs to the tenant that submitted the job.",
   },
-  MODEL_NOT_FOUND: {
-    status: 404,
-    title: "Model not found",
-    description: "No model with this id is registered on this deployment (`GENQ_MODELS`).",
-    fix: "List the models with `GET /v1/models` and use an `id` from there.",
-  },
   API_KEY_NOT_FOUND: {
     status: 404,
     title: "API key not found",
@@ -88,6 +82,12 @@ export const ERROR_CODES = {
     title: "Job cannot be canceled",
     description: "The job already finished (succeeded, failed or expired); terminal states are final.",
     fix: "Nothing to do: read the job for its result.",
+  },
+  JOB_CANCELED: {
+    status: 409,
+    title: "Job canceled before it finished",
+    description: "An OpenAI-compatible request (`/v1/chat/completions`, `/v1/completions`) was waiting on its job, and the job was canceled (`POST /v1/jobs/:id/cancel`) before it finished. OpenAI's shapes have no canceled result, so the request answers this instead.",
+    fix: "Read the job (`GET /v1/jobs/:id`) for its partial text, or send the request again.",
   },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,

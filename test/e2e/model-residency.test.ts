@@ -109,8 +109,10 @@ describe("model residency", () => {
     await waitForModel(stack.api, "tiny", (m) => m.state === "unloaded");
     expect(unloads.at(-1)).toEqual({ model: "tiny", reason: "keep-alive" });
 
-    await expectProblem(await stack.api.post("/v1/admin/models/nope/load", {}, auth), 404, "MODEL_NOT_FOUND");
-    await expectProblem(await stack.api.get("/v1/models/nope"), 404, "MODEL_NOT_FOUND");
+    await expectProblem(await stack.api.post("/v1/admin/models/nope/load", {}, auth), 400, "UNKNOWN_MODEL");
+    const unknown = await stack.api.get("/v1/models/nope");
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error).toMatchObject({ code: "model_not_found" });
   });
 
   it("refuses malformed keep_alive values with 400 VALIDATION_FAILED and stores nothing", async () => {

@@ -9,7 +9,9 @@ import type { AppDeps, AppEnv } from "../../app-deps.ts";
 export function adminModelsRoutes(deps: AppDeps): Hono<AppEnv> {
   const send = (action: ModelCommand["action"]) => async (c: Context<AppEnv>) => {
     const model = c.req.param("id") ?? "";
-    if (!deps.models.has(model)) throw new GenqError("MODEL_NOT_FOUND", `no model ${JSON.stringify(model.slice(0, 64))}`);
+    if (!deps.models.has(model)) {
+      throw new GenqError("UNKNOWN_MODEL", `model "${model.slice(0, 64)}" is not served here; known: ${[...deps.models.keys()].join(", ")}`);
+    }
     const listeners = await deps.residency.command({ action, model });
     deps.logger.info("model command sent", { model, action, listeners });
     // `workers`: worker processes listening now; those serving the model act on it.
