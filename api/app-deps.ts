@@ -18,6 +18,9 @@ import type { Store } from "../shared/store/store.ts";
 import type { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
 import type { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
 import type { WebhookDispatcher } from "../shared/webhooks/webhook-dispatcher.ts";
+import type { WorkerReport } from "../shared/dashboard/worker-reports.ts";
+import type { WebhookFailure } from "../shared/dashboard/webhook-failure-feed.ts";
+import type { ModelQueueDepth } from "../shared/queue/queue-depth.ts";
 
 export interface AuthSettings {
   /**
@@ -60,6 +63,16 @@ export interface ReadinessPort {
   workersPerModel(): Promise<Record<string, number>>;
 }
 
+/** Live operational views (Redis, never table scans) for /metrics and the dashboard. */
+export interface LiveViews {
+  /** Waiting jobs per model and priority level, and jobs held by workers. */
+  queueDepth(models: readonly string[]): Promise<Record<string, ModelQueueDepth>>;
+  /** Live workers' reports (models and their state, running batch, KV usage). */
+  workers(): Promise<WorkerReport[]>;
+  /** Latest failed webhook attempts, newest first; `tenantId` null = every tenant's. */
+  webhookFailures(tenantId: string | null, limit: number): Promise<WebhookFailure[]>;
+}
+
 export interface AppDeps {
   store: Store;
   /** Live workers per model, for /readyz. */
@@ -76,6 +89,12 @@ export interface AppDeps {
   /** SSRF rules for webhook URLs at submit. */
   webhookPolicy: WebhookAddressPolicy;
   queuePositions: QueuePosition;
+  live: LiveViews;
+  /**
+   * Expositions of this process's other Prometheus registries, appended to /metrics (Node:
+   * process CPU/memory and the workers running in this process, as in `npm start`).
+   */
+  extraMetrics?: () => Promise<string[]>;
   /** Jobs finished per second lately, for Retry-After. */
   throughput: ThroughputMeter;
   /** Per-tenant rate of mutating requests (a rate of 0 turns it off). */

@@ -17,6 +17,10 @@ import { openNodeServices, type NodeServices } from "../shared/node-services.ts"
 import { DeadlineSweeper } from "../shared/queue/deadline-sweeper.ts";
 import { QueueAging } from "../shared/queue/queue-aging.ts";
 import { QueuePosition } from "../shared/queue/queue-position.ts";
+import { QueueDepth } from "../shared/queue/queue-depth.ts";
+import { WorkerReports } from "../shared/dashboard/worker-reports.ts";
+import { WebhookFailureFeed } from "../shared/dashboard/webhook-failure-feed.ts";
+import { processRegistries } from "../shared/metrics/process-registries.ts";
 import { openStore } from "../shared/store/open-store.ts";
 import { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
 import { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
@@ -52,6 +56,9 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const waiters = new RedisWaiterSlots({ connection, prefix, maxPerTenant: config.tenantLimits.maxWaiters });
   const presence = new WorkerPresence(connection, prefix, config.reliability.heartbeatMs);
   const stopMeter = events.onChange((event) => throughput.observe(event));
+  const queueDepth = new QueueDepth({ connection, prefix });
+  const workerReports = new WorkerReports({ connection, prefix, staleMs: 3 * Math.max(1_000, config.reliability.heartbeatMs) });
+  const webhookFailures = new WebhookFailureFeed(connection, prefix);
   const deps: AppDeps = {
     store,
     lifecycle: services.lifecycle,
@@ -61,6 +68,12 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     webhooks: services.webhooks,
     webhookPolicy: new WebhookAddressPolicy(config.webhookAllowHosts),
     queuePositions: new QueuePosition({ connection, prefix }),
+    live: {
+      queueDepth: (names) => queueDepth.of(names),
+      workers: () => workerReports.list(),
+      webhookFailures: (tenantId, limit) => webhookFailures.recent(tenantId, limit),
+    },
+    extraMetrics: () => processRegistries.render(),
     throughput,
     rateLimiter: new RedisTokenBucket({
       connection,

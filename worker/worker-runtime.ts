@@ -7,7 +7,7 @@ import type { Worker } from "bullmq";
 import type { GenqConfig } from "../shared/config.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCards } from "../shared/models/load-model-cards.ts";
-import { inferenceCounters } from "../shared/metrics/inference-counters.ts";
+import { WebhookFailureFeed } from "../shared/dashboard/webhook-failure-feed.ts";
 import { openNodeServices } from "../shared/node-services.ts";
 import { WorkerPresence } from "../shared/queue/worker-presence.ts";
 import { StartupError } from "../shared/startup/startup-failure.ts";
@@ -18,6 +18,9 @@ import { AdmissionLookahead } from "./queue/admission-lookahead.ts";
 import { InferenceJobs } from "./queue/inference-jobs.ts";
 import { Reconciler } from "./queue/reconciler.ts";
 import { RetentionSweep } from "./retention-sweep.ts";
+import { JobLatencyTracker } from "./metrics/job-latency-tracker.ts";
+import { WorkerMetrics } from "./metrics/worker-metrics.ts";
+import { startWorkerObservability } from "./metrics/worker-observability.ts";
 import { InferenceClient } from "./thread/inference-client.ts";
 import { startWebhookRuntime } from "./webhooks/webhook-runtime.ts";
 
@@ -30,6 +33,11 @@ export interface WorkerHandle {
   readonly workers: Worker[];
   /** Resolves (with the reason) if the inference thread dies: the worker can run nothing; exit. */
   readonly fatal: Promise<string>;
+  readonly workerId: string;
+  /** This worker's Prometheus registry (shown on GENQ_METRICS_PORT and on an in-process API's /metrics). */
+  readonly metrics: WorkerMetrics;
+  /** Its own /metrics URL when GENQ_METRICS_PORT is set, else null. */
+  readonly metricsUrl: string | null;
 }
 
 const RECONCILE_EVERY_MS = 15_000;
@@ -45,6 +53,9 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   }
   const services = await openNodeServices(config, store, logger, "patient");
   const { connection, events, queue, lifecycle } = services;
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const served = config.models.map((m) => m.name);
+  const metrics = new WorkerMetrics({ workerId, models: served, maxKvTokens: config.maxKvTokens });
 
   const client = await InferenceClient.start({
     models: config.models,
@@ -58,10 +69,12 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   }).catch((error: Error) => {
     throw new StartupError(`the models could not be loaded (${error.message})`, "check GENQ_MODELS, GENQ_DTYPE and GENQ_DEVICE");
   });
-  const inference = new InferenceJobs(client);
+  for (const model of client.models) metrics.modelLoaded(model.name, model.loadMs / 1000);
+  const latency = new JobLatencyTracker(client, metrics);
+  const inference = new InferenceJobs(latency.instrumented);
   const fatal = new Promise<string>((resolve) => client.onCrash(resolve));
   const stopCounters = client.subscribe((m) => {
-    if (m.type === "stats") inferenceCounters.report(client, m);
+    if (m.type === "stats") metrics.engineStats(m);
   });
   const stopCancels = events.onCancel((id) => inference.cancel(id));
 
@@ -79,7 +92,12 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     onError: (error) => logger.warn("admission lookahead peek failed", { error }),
   });
 
-  const webhooks = await startWebhookRuntime(config, services, logger);
+  const webhooks = await startWebhookRuntime(config, services, logger, {
+    attemptMetrics: {
+      metrics: { deliveries: metrics.webhookDeliveries, seconds: metrics.webhookDeliverySeconds },
+      failures: new WebhookFailureFeed(connection, config.queuePrefix),
+    },
+  });
   const processor = createGenerateJobProcessor({
     jobs: store.jobs,
     lifecycle,
@@ -110,8 +128,6 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   timer.unref();
   // Readiness: the API counts live workers per model from these heartbeats.
   const presence = new WorkerPresence(connection, config.queuePrefix, config.reliability.heartbeatMs);
-  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-  const served = config.models.map((m) => m.name);
   const beat = () => presence.beat(served, workerId).catch((error) => logger.debug("heartbeat failed", { error }));
   await beat();
   const heartbeat = setInterval(beat, config.reliability.heartbeatMs);
@@ -125,14 +141,19 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   });
   const sweeper = setInterval(() => void retention.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs);
   sweeper.unref();
-  for (const model of client.models) logger.info("model loaded", { model: model.name, selfCheck: model.selfCheck });
+  const observability = await startWorkerObservability({ config, metrics, connection, workerId, models: served, logger });
+  for (const model of client.models) logger.info("model loaded", { model: model.name, selfCheck: model.selfCheck, loadMs: Math.round(model.loadMs) });
   logger.info("worker ready", { models: served, device: config.device, maxBatch: config.maxBatch });
 
   return {
     workers,
     fatal,
+    workerId,
+    metrics,
+    metricsUrl: observability.metricsUrl,
     async close() {
       clearInterval(timer);
+      await observability.close();
       clearInterval(heartbeat);
       clearInterval(sweeper);
       await presence.leave(served, workerId).catch(() => {});
@@ -147,6 +168,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       stopCancels();
       lookahead.close();
       stopCounters();
+      latency.close();
       inference.close();
       await client.close();
       await webhooks.close();

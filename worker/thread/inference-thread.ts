@@ -34,6 +34,9 @@ function flush(): void {
 
 const engines = new Map<string, InferenceEngine>();
 const sessions: CausalLm[] = [];
+const loadMs: number[] = [];
+/** Steps by batch size since the last stats message (genq_batch_size). */
+let stepBatchSizes: Record<number, number> = {};
 let shuttingDown = false;
 let wake: (() => void) | null = null;
 
@@ -62,9 +65,11 @@ port.on("message", (message: ToThreadMessage) => {
 async function init(): Promise<boolean> {
   try {
     for (const { name, path } of options.models) {
+      const loadStartMs = performance.now();
       const card = loadModelCard(name, path);
       const lm = await CausalLm.load(path, card.config, { device: options.device, dtype: options.dtype });
       sessions.push(lm);
+      loadMs.push(performance.now() - loadStartMs);
       engines.set(name, new InferenceEngine(card, lm, options, post));
     }
     postNow({
@@ -74,6 +79,7 @@ async function init(): Promise<boolean> {
         vocabSize: e.card.vocabSize,
         contextLength: e.card.contextLength,
         selfCheck: sessions[i].selfCheck?.summary ?? "self-check skipped",
+        loadMs: loadMs[i],
       })),
     });
     return true;
@@ -95,7 +101,16 @@ function postStats(): void {
     preemptions: all.reduce((n, s) => n + s.preemptions, 0),
     promptTokensTotal: all.reduce((n, s) => n + s.counters.promptTokens, 0),
     prefixCacheHitTokensTotal: all.reduce((n, s) => n + s.counters.prefixCacheHitTokens, 0),
+    stepBatchSizes,
   });
+  stepBatchSizes = {};
+}
+
+/** Counts one engine step under the number of sequences it carried. */
+function countStep(engine: InferenceEngine): void {
+  const { running, prefilling } = engine.stats();
+  const size = running + prefilling;
+  if (size > 0) stepBatchSizes[size] = (stepBatchSizes[size] ?? 0) + 1;
 }
 
 async function loop(): Promise<void> {
@@ -112,7 +127,10 @@ async function loop(): Promise<void> {
       continue;
     }
     wasBusy = true;
-    for (const engine of busy) await engine.step();
+    for (const engine of busy) {
+      await engine.step();
+      countStep(engine);
+    }
     if (performance.now() - lastStatsMs >= STATS_EVERY_MS) {
       postStats();
       lastStatsMs = performance.now();

@@ -35,8 +35,11 @@ export type FromThreadMessage =
   | { type: "batch"; messages: FromThreadMessage[] }
   | {
       type: "ready";
-      /** selfCheck: the load-time batch self-check's one line (the feeding mode it settled on, its cost). */
-      models: Array<{ name: string; vocabSize: number; contextLength: number; selfCheck: string }>;
+      /**
+       * selfCheck: the load-time batch self-check's one line (the feeding mode it settled on, its cost);
+       * loadMs: how long loading the model (session and self-check) took.
+       */
+      models: Array<{ name: string; vocabSize: number; contextLength: number; selfCheck: string; loadMs: number }>;
     }
   | { type: "init-failed"; message: string }
   | GenerationEvent
@@ -56,4 +59,6 @@ export type FromThreadMessage =
       /** Totals since the thread started, all models: prompt tokens admitted, and those served from the prefix cache. */
       promptTokensTotal: number;
       prefixCacheHitTokensTotal: number;
+      /** Engine steps since the previous stats message, by batch size (sequences in the step). */
+      stepBatchSizes: Record<number, number>;
     };
