@@ -121,5 +121,7 @@ export interface AppEnv {
     apiKeyId: string | null;
     /** The `?token=` stream token the request was authenticated with (job reads only). */
     streamToken: { token: string; expiresAtMs: number } | null;
+    /** Dashboard routes only: the admin key (or an open quick start) sees everything, an API key its tenant. */
+    dashboardScope: "admin" | "tenant";
   };
 }
