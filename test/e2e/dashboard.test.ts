@@ -104,7 +104,7 @@ describe("dashboard page", () => {
 
       const hooked = await submit(keys.bob, { webhook: { url: `${receiver.url}/hook`, events: ["job.succeeded"] } });
       await tab.locator("#webhooks td.mono", { hasText: hooked.id }).first().waitFor({ timeout: 60_000 });
-      expect(await tab.locator("#webhooks").innerText()).toContain("HTTP 503");
+      expect(await tab.locator("#webhooks").innerText()).toContain("receiver answered 503");
 
       expect(await tab.evaluate(() => sessionStorage.getItem("genq.dashboard.key"))).toBe(ADMIN_KEY);
       expect(requested.filter((url) => url.includes(ADMIN_KEY))).toEqual([]);

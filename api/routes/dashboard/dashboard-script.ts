@@ -126,7 +126,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     reconnectLater();
   }
 
-  $("login-form").addEventListener("submit", function (event) {
+  $("login").addEventListener("submit", function (event) {
     event.preventDefault();
     var key = $("key").value.trim();
     if (!key) return;
