@@ -106,7 +106,7 @@ describe("dashboard page", () => {
       await tab.locator("#webhooks td.mono", { hasText: hooked.id }).first().waitFor({ timeout: 60_000 });
       expect(await tab.locator("#webhooks").innerText()).toContain("receiver answered 503");
 
-      expect(await tab.evaluate(() => sessionStorage.getItem("genq.dashboard.key"))).toBe(ADMIN_KEY);
+      expect(await tab.evaluate(`sessionStorage.getItem("genq.dashboard.key")`)).toBe(ADMIN_KEY);
       expect(requested.filter((url) => url.includes(ADMIN_KEY))).toEqual([]);
       await tab.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
       expect(errors).toEqual([]);
