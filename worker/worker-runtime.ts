@@ -56,6 +56,12 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const served = config.models.map((m) => m.name);
   const metrics = new WorkerMetrics({ workerId, models: served, maxKvTokens: config.maxKvTokens });
+  // Before the models load: a metrics port in use fails at once, and the dashboard shows them loading.
+  for (const model of served) metrics.modelLoading(model);
+  const observability = await startWorkerObservability({ config, metrics, connection, workerId, models: served, logger }).catch(async (error: unknown) => {
+    await services.close();
+    throw error;
+  });
 
   const client = await InferenceClient.start({
     models: config.models,
@@ -66,7 +72,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     prefillChunkTokens: config.prefillChunkTokens,
     priorityAgingMs: config.priorityAgingMs,
     prefixCacheTokens: config.prefixCacheTokens,
-  }).catch((error: Error) => {
+  }).catch(async (error: Error) => {
+    await observability.close();
     throw new StartupError(`the models could not be loaded (${error.message})`, "check GENQ_MODELS, GENQ_DTYPE and GENQ_DEVICE");
   });
   for (const model of client.models) metrics.modelLoaded(model.name, model.loadMs / 1000);
@@ -141,7 +148,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   });
   const sweeper = setInterval(() => void retention.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs);
   sweeper.unref();
-  const observability = await startWorkerObservability({ config, metrics, connection, workerId, models: served, logger });
+  void observability.report();
   for (const model of client.models) logger.info("model loaded", { model: model.name, selfCheck: model.selfCheck, loadMs: Math.round(model.loadMs) });
   logger.info("worker ready", { models: served, device: config.device, maxBatch: config.maxBatch });
 

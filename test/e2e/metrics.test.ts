@@ -7,6 +7,8 @@ import { startTestStack, type TestStack } from "../harness/test-stack.ts";
 import { startWebhookReceiver, eventually, type WebhookReceiver } from "../harness/webhook-receiver.ts";
 import { declaredFamilies, find, parseSamples, total, type Sample } from "../harness/prometheus-text.ts";
 import { readFileSync } from "node:fs";
+import { freePort } from "../../scripts/redis-server-process.ts";
+import { spawnWorkerProcess } from "../harness/worker-process.ts";
 import { Registry } from "prom-client";
 import { parseNvidiaSmiCsv, queryNvidiaSmi, registerGpuMetrics } from "../../worker/metrics/gpu-metrics.ts";
 
@@ -162,4 +164,30 @@ describe("metrics", () => {
       }
     }
   });
+});
+
+describe("a worker process on its own (npm run worker)", () => {
+  it("serves GENQ_METRICS_PORT and advertises that URL in its live report", async () => {
+    const port = await freePort();
+    const child = spawnWorkerProcess({ ...stack.env.env, GENQ_METRICS_PORT: String(port) });
+    try {
+      await child.ready;
+      const url = `http://127.0.0.1:${port}/metrics`;
+      // Its report in Redis (what the dashboard lists) names the URL it serves.
+      const report = await eventually(
+        async () => {
+          const snapshot = await (await stack.api.get("/v1/dashboard/snapshot")).json();
+          return (snapshot.workers as Array<{ id: string; metrics_url: string | null }>).find((w) => w.metrics_url === url);
+        },
+        20_000,
+        "the worker process's report",
+      );
+      expect((await fetch(url)).status).toBe(401);
+      const samples = parseSamples(await (await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } })).text());
+      expect(total(samples, "genq_model_loaded", { model: "tiny", worker: report.id })).toBe(1);
+      expect(total(samples, "process_resident_memory_bytes")).toBeGreaterThan(0);
+    } finally {
+      await child.kill("SIGTERM");
+    }
+  }, 120_000);
 });

@@ -36,7 +36,7 @@ export class WorkerMetrics {
   private readonly prefixCacheHitTokens: Counter;
   private readonly modelLoadedGauge: Gauge<"model">;
   private readonly modelLoadSeconds: Gauge<"model">;
-  private readonly loaded = new Set<string>();
+  private readonly states = new Map<string, "loaded" | "loading" | "unloaded">();
   /** The thread's running totals at its last report (its counters only grow). */
   private last = { preemptions: 0, promptTokensTotal: 0, prefixCacheHitTokensTotal: 0 };
   private lastStats: StatsMessage | undefined;
@@ -93,21 +93,26 @@ export class WorkerMetrics {
     for (const outcome of ["delivered", "retrying", "failed"]) this.webhookDeliveries.inc({ outcome }, 0);
   }
 
+  /** A model started loading (the residency hook; the dashboard shows it `loading`). */
+  modelLoading(model: string): void {
+    this.states.set(model, "loading");
+  }
+
   /** A model finished loading (the residency hook: call on every load). */
   modelLoaded(model: string, loadSeconds: number): void {
-    this.loaded.add(model);
+    this.states.set(model, "loaded");
     this.modelLoadedGauge.set({ model }, 1);
     this.modelLoadSeconds.set({ model }, loadSeconds);
   }
 
   /** A model was unloaded (the residency hook). */
   modelUnloaded(model: string): void {
-    this.loaded.delete(model);
+    this.states.set(model, "unloaded");
     this.modelLoadedGauge.set({ model }, 0);
   }
 
-  get loadedModels(): string[] {
-    return [...this.loaded];
+  modelState(model: string): "loaded" | "loading" | "unloaded" {
+    return this.states.get(model) ?? "unloaded";
   }
 
   /** The inference thread's load report (about every 500 ms while busy, once more when idle). */
@@ -126,7 +131,8 @@ export class WorkerMetrics {
   }
 
   get kvUsageRatio(): number {
-    const budget = this.options.maxKvTokens * Math.max(1, this.loaded.size);
+    const loaded = [...this.states.values()].filter((state) => state === "loaded").length;
+    const budget = this.options.maxKvTokens * Math.max(1, loaded);
     return Math.min(1, (this.lastStats?.kvTokens ?? 0) / budget);
   }
 

@@ -42,10 +42,9 @@ export async function startWorkerObservability(options: {
   const reports = new WorkerReports({ connection: options.connection, prefix: config.queuePrefix, staleMs: 3 * Math.max(REPORT_EVERY_MS, config.reliability.heartbeatMs) });
   const metricsUrl = server?.url ?? null;
   const report = async () => {
-    const loaded = new Set(metrics.loadedModels);
     await reports.publish({
       id: workerId,
-      models: options.models.map((name) => ({ name, state: loaded.has(name) ? "loaded" : "unloaded" })),
+      models: options.models.map((name) => ({ name, state: metrics.modelState(name) })),
       ...metrics.engineLoad,
       kvUsageRatio: metrics.kvUsageRatio,
       metricsUrl,
