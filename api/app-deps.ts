@@ -63,6 +63,12 @@ export interface ReadinessPort {
   workersPerModel(): Promise<Record<string, number>>;
 }
 
+/** A Prometheus text exposition, rendered per scrape. */
+export interface MetricsExposition {
+  contentType: string;
+  render(): Promise<string>;
+}
+
 /** Live operational views (Redis, never table scans) for /metrics and the dashboard. */
 export interface LiveViews {
   /** Waiting jobs per model and priority level, and jobs held by workers. */
@@ -90,11 +96,8 @@ export interface AppDeps {
   webhookPolicy: WebhookAddressPolicy;
   queuePositions: QueuePosition;
   live: LiveViews;
-  /**
-   * Expositions of this process's other Prometheus registries, appended to /metrics (Node:
-   * process CPU/memory and the workers running in this process, as in `npm start`).
-   */
-  extraMetrics?: () => Promise<string[]>;
+  /** GET /metrics (Node: api/node-metrics.ts, the API's series plus the process's and in-process workers'). */
+  metrics: MetricsExposition;
   /** Jobs finished per second lately, for Retry-After. */
   throughput: ThroughputMeter;
   /** Per-tenant rate of mutating requests (a rate of 0 turns it off). */

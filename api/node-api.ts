@@ -20,7 +20,7 @@ import { QueuePosition } from "../shared/queue/queue-position.ts";
 import { QueueDepth } from "../shared/queue/queue-depth.ts";
 import { WorkerReports } from "../shared/dashboard/worker-reports.ts";
 import { WebhookFailureFeed } from "../shared/dashboard/webhook-failure-feed.ts";
-import { processRegistries } from "../shared/metrics/process-registries.ts";
+import { nodeMetrics } from "./node-metrics.ts";
 import { openStore } from "../shared/store/open-store.ts";
 import { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
 import { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
@@ -73,7 +73,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       workers: () => workerReports.list(),
       webhookFailures: (tenantId, limit) => webhookFailures.recent(tenantId, limit),
     },
-    extraMetrics: () => processRegistries.render(),
+    metrics: nodeMetrics(() => deps),
     throughput,
     rateLimiter: new RedisTokenBucket({
       connection,

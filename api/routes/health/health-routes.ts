@@ -4,11 +4,8 @@
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { metricsGuard } from "../../middleware/metrics-guard.ts";
-import { mergeExpositions } from "../../../shared/metrics/merge-expositions.ts";
-import { apiMetricsRegistry } from "./api-metrics.ts";
 
 export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
-  const registry = apiMetricsRegistry(deps);
   return new Hono<AppEnv>()
     .get("/healthz", (c) => c.json({ status: "ok" }))
     .get("/readyz", async (c) => {
@@ -33,8 +30,6 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
       return c.json({ status: ready ? "ready" : "not ready", checks, workers }, ready ? 200 : 503);
     })
     .get("/metrics", metricsGuard(deps.auth.metricsToken, deps.logger), async (c) => {
-      // The API's own series, then this process's others (CPU/memory, in-process workers).
-      const texts = await Promise.all([registry.metrics(), ...((await deps.extraMetrics?.()) ?? [])]);
-      return c.text(mergeExpositions(texts), 200, { "content-type": registry.contentType });
+      return c.text(await deps.metrics.render(), 200, { "content-type": deps.metrics.contentType });
     });
 }

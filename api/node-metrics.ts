@@ -1,11 +1,26 @@
-// The API's Prometheus registry, read at scrape time from cheap sources only: active job rows by
-// status (through the status index, never a table scan), BullMQ counts and per-priority depth
-// (Redis), live workers per model (heartbeats) and this process's held long-polls.
+// /metrics for the API on Node (prom-client stays out of the runtime-neutral app): the API's
+// registry, read at scrape time from cheap sources only (active job rows by status through the
+// status index, never a table scan; BullMQ counts and per-priority depth; live workers per model;
+// this process's held long-polls), then this process's CPU/memory and in-process workers.
 import { Gauge, Registry } from "prom-client";
-import type { AppDeps } from "../../app-deps.ts";
-import { PRIORITY_LEVELS } from "../../../shared/queue/queue-depth.ts";
+import type { AppDeps, MetricsExposition } from "./app-deps.ts";
+import { mergeExpositions } from "../shared/metrics/merge-expositions.ts";
+import { processRegistries } from "../shared/metrics/process-registries.ts";
+import { PRIORITY_LEVELS } from "../shared/queue/queue-depth.ts";
 
-export function apiMetricsRegistry(deps: AppDeps): Registry {
+/** Renders the API's registry plus the process's others (`npm start`: the worker's too) as one exposition. */
+export function nodeMetrics(deps: () => AppDeps): MetricsExposition {
+  let registry: Registry | undefined;
+  return {
+    contentType: Registry.PROMETHEUS_CONTENT_TYPE,
+    async render() {
+      registry ??= apiMetricsRegistry(deps());
+      return mergeExpositions(await Promise.all([registry.metrics(), ...(await processRegistries.render())]));
+    },
+  };
+}
+
+function apiMetricsRegistry(deps: AppDeps): Registry {
   const registry = new Registry();
   const registers = [registry];
   const models = () => [...deps.models.keys()];
