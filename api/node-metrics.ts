@@ -11,6 +11,7 @@ import { PRIORITY_LEVELS } from "../shared/queue/queue-depth.ts";
 /** Renders the API's registry plus the process's others (`npm start`: the worker's too) as one exposition. */
 export function nodeMetrics(deps: () => AppDeps): MetricsExposition {
   let registry: Registry | undefined;
+  processRegistries.start();
   return {
     contentType: Registry.PROMETHEUS_CONTENT_TYPE,
     async render() {

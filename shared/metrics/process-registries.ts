@@ -8,8 +8,15 @@ class ProcessRegistries {
   private defaults: Registry | undefined;
   private readonly workers = new Set<Registry>();
 
-  /** Process CPU, memory, event loop and GC (created on first use, so importing costs nothing). */
+  /**
+   * Process CPU, memory, event loop and GC. Created by `start()` (or on first use), so importing
+   * costs nothing; CPU counters count from then, so entries start it when they start.
+   */
   get processRegistry(): Registry {
+    return this.start();
+  }
+
+  start(): Registry {
     if (!this.defaults) {
       this.defaults = new Registry();
       collectDefaultMetrics({ register: this.defaults });

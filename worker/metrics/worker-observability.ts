@@ -38,6 +38,7 @@ export async function startWorkerObservability(options: {
     });
     logger.info("worker metrics served", { url: server.url });
   }
+  processRegistries.start();
   const withdraw = processRegistries.addWorker(metrics.registry);
   const reports = new WorkerReports({ connection: options.connection, prefix: config.queuePrefix, staleMs: 3 * Math.max(REPORT_EVERY_MS, config.reliability.heartbeatMs) });
   const metricsUrl = server?.url ?? null;
