@@ -20,6 +20,9 @@ import type { Store } from "../shared/store/store.ts";
 import type { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
 import type { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
 import type { WebhookDispatcher } from "../shared/webhooks/webhook-dispatcher.ts";
+import type { WorkerReport } from "../shared/dashboard/worker-reports.ts";
+import type { WebhookFailure } from "../shared/dashboard/webhook-failure-feed.ts";
+import type { ModelQueueDepth } from "../shared/queue/queue-depth.ts";
 
 export interface AuthSettings {
   /**
@@ -70,6 +73,22 @@ export interface ResidencyPort {
   command(command: ModelCommand): Promise<number>;
 }
 
+/** A Prometheus text exposition, rendered per scrape. */
+export interface MetricsExposition {
+  contentType: string;
+  render(): Promise<string>;
+}
+
+/** Live operational views (Redis, never table scans) for /metrics and the dashboard. */
+export interface LiveViews {
+  /** Waiting jobs per model and priority level, and jobs held by workers. */
+  queueDepth(models: readonly string[]): Promise<Record<string, ModelQueueDepth>>;
+  /** Live workers' reports (models and their state, running batch, KV usage). */
+  workers(): Promise<WorkerReport[]>;
+  /** Latest failed webhook attempts, newest first; `tenantId` null = every tenant's. */
+  webhookFailures(tenantId: string | null, limit: number): Promise<WebhookFailure[]>;
+}
+
 export interface AppDeps {
   store: Store;
   /** Live workers per model, for /readyz. */
@@ -87,6 +106,9 @@ export interface AppDeps {
   /** SSRF rules for webhook URLs at submit. */
   webhookPolicy: WebhookAddressPolicy;
   queuePositions: QueuePosition;
+  live: LiveViews;
+  /** GET /metrics (Node: api/node-metrics.ts, the API's series plus the process's and in-process workers'). */
+  metrics: MetricsExposition;
   /** Jobs finished per second lately, for Retry-After. */
   throughput: ThroughputMeter;
   /** Per-tenant rate of mutating requests (a rate of 0 turns it off). */
@@ -113,5 +135,7 @@ export interface AppEnv {
     apiKeyId: string | null;
     /** The `?token=` stream token the request was authenticated with (job reads only). */
     streamToken: { token: string; expiresAtMs: number } | null;
+    /** Dashboard routes only: the admin key (or an open quick start) sees everything, an API key its tenant. */
+    dashboardScope: "admin" | "tenant";
   };
 }

@@ -18,6 +18,9 @@ import { openAiRoutes } from "./routes/openai/openai-routes.ts";
 import { compressLarge } from "./middleware/compress-large.ts";
 import { problemPages } from "./routes/problems/problem-pages.ts";
 import { webhooksRoutes } from "./routes/webhooks/webhooks-routes.ts";
+import { dashboardAccess } from "./middleware/dashboard-access.ts";
+import { dashboardPage } from "./routes/dashboard/dashboard-page.ts";
+import { dashboardRoutes } from "./routes/dashboard/dashboard-routes.ts";
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -25,10 +28,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => errorResponse(c, new GenqError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`), deps.publicUrl));
   app.route("/", healthRoutes(deps));
   app.route("/problems", problemPages());
+  app.route("/dashboard", dashboardPage(deps));
   // Admin routes take GENQ_ADMIN_KEY instead of an API key; everything else under /v1 needs a
   // key (unless the startup policy allows open access), so new routes are authenticated by default.
+  // The dashboard feed takes either (dashboard-access.ts).
   app.use("/v1/admin/*", adminGuard(deps.auth, deps.logger));
-  app.use("/v1/*", except("/v1/admin/*", authenticate(deps)));
+  app.use("/v1/dashboard/*", dashboardAccess(deps));
+  app.use("/v1/*", except(["/v1/admin/*", "/v1/dashboard/*"], authenticate(deps)));
   // Registered for mutating methods only: reads (thousands of held long-polls) never pass it.
   app.on(MUTATING_METHODS, "/v1/*", except("/v1/admin/*", rateLimitWrites(deps)));
   app.route("/v1/admin/keys", adminKeysRoutes(deps));
@@ -37,6 +43,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("/v1/jobs/*", compressLarge());
   app.route("/v1/jobs", jobsRoutes(deps));
   app.route("/v1/webhooks", webhooksRoutes(deps));
+  app.route("/v1/dashboard", dashboardRoutes(deps));
   // OpenAI-compatible surface: OpenAI's shapes, and its error shape (middleware/openai-error-response.ts).
   app.route("/v1", openAiRoutes(deps));
   app.route("/v1/models", modelsRoutes(deps));

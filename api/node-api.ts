@@ -19,6 +19,10 @@ import { openNodeServices, type NodeServices } from "../shared/node-services.ts"
 import { DeadlineSweeper } from "../shared/queue/deadline-sweeper.ts";
 import { QueueAging } from "../shared/queue/queue-aging.ts";
 import { QueuePosition } from "../shared/queue/queue-position.ts";
+import { QueueDepth } from "../shared/queue/queue-depth.ts";
+import { WorkerReports } from "../shared/dashboard/worker-reports.ts";
+import { WebhookFailureFeed } from "../shared/dashboard/webhook-failure-feed.ts";
+import { nodeMetrics } from "./node-metrics.ts";
 import { openStore } from "../shared/store/open-store.ts";
 import { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
 import { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
@@ -56,6 +60,9 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const residencyBoard = new ModelResidencyBoard(connection, prefix, config.reliability.heartbeatMs);
   const modelCommands = new ModelCommandBus(connection, prefix);
   const stopMeter = events.onChange((event) => throughput.observe(event));
+  const queueDepth = new QueueDepth({ connection, prefix });
+  const workerReports = new WorkerReports({ connection, prefix, staleMs: 3 * Math.max(1_000, config.reliability.heartbeatMs) });
+  const webhookFailures = new WebhookFailureFeed(connection, prefix);
   const deps: AppDeps = {
     store,
     lifecycle: services.lifecycle,
@@ -65,6 +72,12 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     webhooks: services.webhooks,
     webhookPolicy: new WebhookAddressPolicy(config.webhookAllowHosts),
     queuePositions: new QueuePosition({ connection, prefix }),
+    live: {
+      queueDepth: (names) => queueDepth.of(names),
+      workers: () => workerReports.list(),
+      webhookFailures: (tenantId, limit) => webhookFailures.recent(tenantId, limit),
+    },
+    metrics: nodeMetrics(() => deps),
     throughput,
     rateLimiter: new RedisTokenBucket({
       connection,

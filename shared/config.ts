@@ -7,6 +7,7 @@ import { DEFAULT_RETRY_SCHEDULE_MS, retryScheduleSpec } from "./webhooks/retry-s
 import { WebhookAddressPolicy } from "./webhooks/address-policy.ts";
 import { reliabilityConfig, reliabilityEnv, type ReliabilityConfig } from "./reliability-config.ts";
 import { residencyConfig, residencyEnv, type ResidencyConfig } from "./residency-config.ts";
+import { metricsConfig, metricsEnv, type MetricsConfig } from "./metrics/metrics-config.ts";
 
 /** The largest GENQ_MAX_TOKENS_LIMIT; beyond it `max_tokens` is malformed, not merely too large. */
 export const MAX_TOKENS_CEILING = 1_000_000;
@@ -95,6 +96,7 @@ const envSchema = z.object({
   GENQ_SPECIAL_TOKENS_IN_CONTENT: z.string().default(""),
   ...reliabilityEnv,
   ...residencyEnv,
+  ...metricsEnv,
 });
 
 export interface GenqConfig {
@@ -132,6 +134,8 @@ export interface GenqConfig {
   auth: "on" | "off" | undefined;
   /** GENQ_METRICS_TOKEN: when set, /metrics needs `Authorization: Bearer <it>`. */
   metricsToken: string | undefined;
+  /** Worker metrics endpoint (GENQ_METRICS_PORT). */
+  metrics: MetricsConfig;
   webhookSecret: string | undefined;
   webhookAllowHosts: string[];
   delivery: DeliveryConfig;
@@ -232,6 +236,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     adminKey: e.GENQ_ADMIN_KEY,
     auth: e.GENQ_AUTH,
     metricsToken: e.GENQ_METRICS_TOKEN,
+    metrics: metricsConfig(e),
     webhookSecret: e.GENQ_WEBHOOK_SECRET,
     webhookAllowHosts: e.GENQ_WEBHOOK_ALLOW_HOSTS.split(",").map((h) => h.trim()).filter(Boolean),
     delivery: {

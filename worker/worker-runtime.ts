@@ -8,7 +8,7 @@ import type { GenqConfig } from "../shared/config.ts";
 import type { Logger } from "../shared/logger.ts";
 import { formatKeepAlive } from "../shared/models/keep-alive.ts";
 import { loadModelCards } from "../shared/models/load-model-cards.ts";
-import { inferenceCounters } from "../shared/metrics/inference-counters.ts";
+import { WebhookFailureFeed } from "../shared/dashboard/webhook-failure-feed.ts";
 import { openNodeServices } from "../shared/node-services.ts";
 import { WorkerPresence } from "../shared/queue/worker-presence.ts";
 import { StartupError } from "../shared/startup/startup-failure.ts";
@@ -21,6 +21,9 @@ import { Reconciler } from "./queue/reconciler.ts";
 import type { ModelResidency } from "./residency/model-residency.ts";
 import { startResidencyRuntime } from "./residency/residency-runtime.ts";
 import { RetentionSweep } from "./retention-sweep.ts";
+import { JobLatencyTracker } from "./metrics/job-latency-tracker.ts";
+import { WorkerMetrics } from "./metrics/worker-metrics.ts";
+import { startWorkerObservability } from "./metrics/worker-observability.ts";
 import { InferenceClient } from "./thread/inference-client.ts";
 import { startWebhookRuntime } from "./webhooks/webhook-runtime.ts";
 
@@ -35,6 +38,11 @@ export interface WorkerHandle {
   readonly fatal: Promise<string>;
   /** Which models are loaded; its `events` are the load/unload hooks (metrics). */
   readonly residency: ModelResidency;
+  readonly workerId: string;
+  /** This worker's Prometheus registry (shown on GENQ_METRICS_PORT and on an in-process API's /metrics). */
+  readonly metrics: WorkerMetrics;
+  /** Its own /metrics URL when GENQ_METRICS_PORT is set, else null. */
+  readonly metricsUrl: string | null;
 }
 
 const RECONCILE_EVERY_MS = 15_000;
@@ -54,6 +62,14 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   }
   const services = await openNodeServices(config, store, logger, "patient");
   const { connection, events, queue, lifecycle } = services;
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const metrics = new WorkerMetrics({ workerId, models: served, maxKvTokens: config.maxKvTokens });
+  // Before the inference thread starts: a metrics port in use fails at once. Models start
+  // unloaded: residency loads them on first demand and its hooks update the metrics below.
+  const observability = await startWorkerObservability({ config, metrics, connection, workerId, models: served, logger }).catch(async (error: unknown) => {
+    await services.close();
+    throw error;
+  });
 
   const client = await InferenceClient.start({
     models: config.models.filter((m) => served.includes(m.name)),
@@ -66,13 +82,15 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     prefixCacheTokens: config.prefixCacheTokens,
     // Models load on first demand (residency), not at start.
     preload: [],
-  }).catch((error: Error) => {
+  }).catch(async (error: Error) => {
+    await observability.close();
     throw new StartupError(`the models could not be loaded (${error.message})`, "check GENQ_MODELS, GENQ_DTYPE and GENQ_DEVICE");
   });
-  const inference = new InferenceJobs(client);
+  const latency = new JobLatencyTracker(client, metrics);
+  const inference = new InferenceJobs(latency.instrumented);
   const fatal = new Promise<string>((resolve) => client.onCrash(resolve));
   const stopCounters = client.subscribe((m) => {
-    if (m.type === "stats") inferenceCounters.report(client, m);
+    if (m.type === "stats") metrics.engineStats(m);
   });
   const stopCancels = events.onCancel((id) => inference.cancel(id));
 
@@ -90,9 +108,20 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     onError: (error) => logger.warn("admission lookahead peek failed", { error }),
   });
 
-  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const residency = await startResidencyRuntime({ config, cards: models, loader: client, connection, queue, workerId, logger });
-  const webhooks = await startWebhookRuntime(config, services, logger);
+  // Residency's load/unload hooks drive genq_model_loaded / genq_model_load_seconds and the dashboard's state.
+  const syncModelStates = () => {
+    for (const m of residency.residency.snapshot()) if (m.state === "loading") metrics.modelLoading(m.model);
+  };
+  residency.residency.events.onChange(syncModelStates);
+  residency.residency.events.onLoaded((e) => metrics.modelLoaded(e.model, e.loadSeconds));
+  residency.residency.events.onUnloaded((e) => metrics.modelUnloaded(e.model));
+  const webhooks = await startWebhookRuntime(config, services, logger, {
+    attemptMetrics: {
+      metrics: { deliveries: metrics.webhookDeliveries, seconds: metrics.webhookDeliverySeconds },
+      failures: new WebhookFailureFeed(connection, config.queuePrefix),
+    },
+  });
   const processor = createGenerateJobProcessor({
     jobs: store.jobs,
     lifecycle,
@@ -138,6 +167,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   });
   const sweeper = setInterval(() => void retention.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs);
   sweeper.unref();
+  void observability.report();
   logger.info("worker ready", {
     models: served,
     device: config.device,
@@ -150,8 +180,12 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     workers,
     fatal,
     residency: residency.residency,
+    workerId,
+    metrics,
+    metricsUrl: observability.metricsUrl,
     async close() {
       clearInterval(timer);
+      await observability.close();
       clearInterval(heartbeat);
       clearInterval(sweeper);
       await presence.leave(served, workerId).catch(() => {});
@@ -168,6 +202,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       stopCancels();
       lookahead.close();
       stopCounters();
+      latency.close();
       inference.close();
       await client.close();
       await webhooks.close();

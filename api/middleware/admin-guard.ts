@@ -7,7 +7,7 @@ import { GenqError } from "../../shared/errors.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { AppEnv, AuthSettings } from "../app-deps.ts";
 import { AuthFailures } from "./auth-failures.ts";
-import { bearerToken } from "./bearer-token.ts";
+import { bearerToken } from "../../shared/auth/bearer-token.ts";
 
 export function adminGuard(auth: AuthSettings, logger: Logger): MiddlewareHandler<AppEnv> {
   const failures = new AuthFailures(auth, logger);

@@ -9,7 +9,7 @@ import type { AppDeps, AppEnv } from "../app-deps.ts";
 import { OPEN_TENANT } from "../../shared/store/schema/jobs.ts";
 import { streamTokenAccess } from "../auth/stream-token-access.ts";
 import { AuthFailures } from "./auth-failures.ts";
-import { bearerToken } from "./bearer-token.ts";
+import { bearerToken } from "../../shared/auth/bearer-token.ts";
 
 export function authenticate(deps: Pick<AppDeps, "auth" | "store" | "logger" | "now">): MiddlewareHandler<AppEnv> {
   const { auth, logger } = deps;

@@ -41,6 +41,8 @@ export interface JobStore {
   findByIdempotencyKey(tenantId: string, key: string): Promise<JobRow | undefined>;
   /** Newest first. */
   list(query: JobListQuery): Promise<JobRow[]>;
+  /** Every tenant's newest jobs, newest first (the admin dashboard; by primary key, never a scan). */
+  listRecentAcrossTenants(limit: number): Promise<JobRow[]>;
   /** Queued/running rows untouched since `olderThanMs`, oldest id first: for the reconciler (invariant 2). */
   listActive(olderThanMs: number, limit: number): Promise<JobRow[]>;
   countByStatus(): Promise<Partial<Record<JobStatus, number>>>;

@@ -2,6 +2,7 @@
 // KV, gives the same greedy text, and /metrics counts prompt and cache-hit tokens.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModelCard } from "../../shared/models/model-card.ts";
+import { parseSamples, total } from "../harness/prometheus-text.ts";
 import { isTerminalJob } from "../harness/test-api.ts";
 import { startTestStack, type TestStack } from "../harness/test-stack.ts";
 
@@ -15,10 +16,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** The counter summed over workers (each worker labels its series `worker`). */
 async function counter(name: string): Promise<number> {
-  const text = await (await stack.api.get("/metrics")).text();
-  const match = new RegExp(`^${name} (\\d+)$`, "m").exec(text);
-  return match ? Number(match[1]) : NaN;
+  return total(parseSamples(await (await stack.api.get("/metrics")).text()), name);
 }
 
 async function until(check: () => Promise<boolean>): Promise<void> {

@@ -127,6 +127,15 @@ it("port in use: says which and how to fix it", async () => {
   expectOneLine(exit, "start", /port is already in use .*GENQ_PORT/);
 });
 
+it("worker metrics port in use: says which and how to fix it, before loading models", async () => {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  const exit = await runEntry("worker", { GENQ_METRICS_PORT: String(port) });
+  expectOneLine(exit, "worker", new RegExp(`worker metrics port ${port} cannot be used \\(EADDRINUSE\\).*GENQ_METRICS_PORT`));
+});
+
 it("read-only SQLite file: refuses to start instead of failing every submit", async () => {
   const dataDir = tempDir("genq-ro-");
   openDatabase(join(dataDir, "genq.db")).$client.close();

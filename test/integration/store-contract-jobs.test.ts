@@ -34,6 +34,17 @@ describe.each(STORE_DIALECTS)("%s store: jobs", (dialect) => {
     expect(await a.jobs.countActiveByStatus()).toEqual({ queued: 4, running: 0 });
   });
 
+  it("lists the newest jobs across tenants for the admin dashboard, newest first, limited", async () => {
+    const ids: string[] = [];
+    for (const tenantId of ["t1", "t2", "t1", "t3"]) ids.push(((await a.jobs.admit(jobRow({ tenantId }), 0)) as { row: { id: string } }).row.id);
+    expect((await b.jobs.listRecentAcrossTenants(3)).map((r) => [r.id, r.tenantId])).toEqual([
+      [ids[3], "t3"],
+      [ids[2], "t1"],
+      [ids[1], "t2"],
+    ]);
+    expect((await b.jobs.list({ tenantId: "t1", limit: 10 })).map((r) => r.id)).toEqual([ids[2], ids[0]]);
+  });
+
   it("racing admits from two store instances never exceed the tenant cap", async () => {
     const CAP = 5;
     const outcomes = await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2 ? a : b).jobs.admit(jobRow(), CAP)));

@@ -43,6 +43,8 @@ let loads: Promise<unknown> = Promise.resolve();
 const unloadWhenIdle = new Set<string>();
 /** Counters of unloaded engines, so the thread's totals never go down. */
 const retired = { preemptions: 0, promptTokens: 0, prefixCacheHitTokens: 0 };
+/** Steps by batch size since the last stats message (genq_batch_size). */
+let stepBatchSizes: Record<number, number> = {};
 let shuttingDown = false;
 let wake: (() => void) | null = null;
 
@@ -152,7 +154,16 @@ function postStats(): void {
     preemptions: all.reduce((n, s) => n + s.preemptions, retired.preemptions),
     promptTokensTotal: all.reduce((n, s) => n + s.counters.promptTokens, retired.promptTokens),
     prefixCacheHitTokensTotal: all.reduce((n, s) => n + s.counters.prefixCacheHitTokens, retired.prefixCacheHitTokens),
+    stepBatchSizes,
   });
+  stepBatchSizes = {};
+}
+
+/** Counts one engine step under the number of sequences it carried. */
+function countStep(engine: InferenceEngine): void {
+  const { running, prefilling } = engine.stats();
+  const size = running + prefilling;
+  if (size > 0) stepBatchSizes[size] = (stepBatchSizes[size] ?? 0) + 1;
 }
 
 async function loop(): Promise<void> {
@@ -171,7 +182,10 @@ async function loop(): Promise<void> {
       continue;
     }
     wasBusy = true;
-    for (const engine of busy) await engine.step();
+    for (const engine of busy) {
+      await engine.step();
+      countStep(engine);
+    }
     if (performance.now() - lastStatsMs >= STATS_EVERY_MS) {
       postStats();
       lastStatsMs = performance.now();

@@ -77,4 +77,6 @@ export type FromThreadMessage =
       /** Totals since the thread started, all models: prompt tokens admitted, and those served from the prefix cache. */
       promptTokensTotal: number;
       prefixCacheHitTokensTotal: number;
+      /** Engine steps since the previous stats message, by batch size (sequences in the step). */
+      stepBatchSizes: Record<number, number>;
     };

@@ -6,6 +6,7 @@ import type { GenqConfig } from "../../shared/config.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { NodeServices } from "../../shared/node-services.ts";
 import { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
+import { withWebhookAttemptMetrics, type WebhookAttemptMetricsDeps } from "./webhook-attempt-metrics.ts";
 import { createWebhookDeliveryProcessor } from "./webhook-delivery-processor.ts";
 import { WebhookReconciler } from "./webhook-reconciler.ts";
 import { WebhookSender } from "./webhook-sender.ts";
@@ -22,6 +23,8 @@ export interface WebhookRuntimeOptions {
   reconcileEveryMs?: number;
   /** BullMQ lock of a delivery (default max(30 s, 3 x timeout)); a dead worker's POST is retried after it. */
   webhookLockMs?: number;
+  /** Counts and times each attempt and feeds failures to the dashboard (absent = not measured). */
+  attemptMetrics?: Pick<WebhookAttemptMetricsDeps, "metrics" | "failures">;
 }
 
 export async function startWebhookRuntime(
@@ -32,21 +35,25 @@ export async function startWebhookRuntime(
 ): Promise<WebhookRuntime> {
   const { store, connection, webhookQueue, webhooks } = services;
   const d = config.delivery;
+  const deliver = createWebhookDeliveryProcessor({
+    deliveries: store.webhookDeliveries,
+    secrets: store.webhookSecrets,
+    sender: new WebhookSender({ policy: new WebhookAddressPolicy(config.webhookAllowHosts), timeoutMs: d.webhookTimeoutMs }),
+    scheduleMs: d.webhookRetryScheduleMs,
+    jitter: d.webhookRetryJitter,
+    jobs: store.jobs,
+    logger,
+  });
+  const processor = options.attemptMetrics
+    ? withWebhookAttemptMetrics(deliver, { ...options.attemptMetrics, deliveries: store.webhookDeliveries, logger })
+    : deliver;
   const webhookWorker = createWebhookWorker({
     connection,
     prefix: config.queuePrefix,
     concurrency: d.webhookConcurrency,
     lockMs: options.webhookLockMs ?? Math.max(30_000, d.webhookTimeoutMs * 3),
     logger,
-    processor: createWebhookDeliveryProcessor({
-      deliveries: store.webhookDeliveries,
-      secrets: store.webhookSecrets,
-      sender: new WebhookSender({ policy: new WebhookAddressPolicy(config.webhookAllowHosts), timeoutMs: d.webhookTimeoutMs }),
-      scheduleMs: d.webhookRetryScheduleMs,
-      jitter: d.webhookRetryJitter,
-      jobs: store.jobs,
-      logger,
-    }),
+    processor,
   });
   const reconciler = new WebhookReconciler({ deliveries: store.webhookDeliveries, queue: webhookQueue, dispatcher: webhooks, logger });
   const reconcile = () => reconciler.reconcile().catch((error) => logger.warn("webhook reconcile failed", { error }));

@@ -75,6 +75,10 @@ export class PostgresJobStore implements JobStore {
       .limit(query.limit);
   }
 
+  async listRecentAcrossTenants(limit: number): Promise<JobRow[]> {
+    return this.db.select().from(jobs).orderBy(desc(jobs.id)).limit(limit);
+  }
+
   async listActive(olderThanMs: number, limit: number): Promise<JobRow[]> {
     return this.db
       .select()

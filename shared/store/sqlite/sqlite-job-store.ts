@@ -73,6 +73,10 @@ export class SqliteJobStore implements JobStore {
       .all();
   }
 
+  async listRecentAcrossTenants(limit: number): Promise<JobRow[]> {
+    return this.db.select().from(jobs).orderBy(desc(jobs.id)).limit(limit).all();
+  }
+
   async listActive(olderThanMs: number, limit: number): Promise<JobRow[]> {
     return this.db
       .select()
