@@ -45,7 +45,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     config.models.filter((m) => served.includes(m.name)),
     config.specialTokensInContent,
   );
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     await store.checkWritable();
   } catch (error) {
