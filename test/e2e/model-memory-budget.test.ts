@@ -94,7 +94,8 @@ describe("a worker process serving a subset of the models", () => {
     api = await startTestApi(env.config);
     worker = spawnWorkerProcess(env.env);
     await worker.ready;
-  });
+    // A worker process boots in seconds, but minutes on a loaded machine.
+  }, 180_000);
 
   afterAll(async () => {
     await worker?.kill("SIGTERM");
