@@ -16,26 +16,37 @@ export type PgTx = Parameters<Parameters<GenqPgDatabase["transaction"]>[0]>[0];
  * of postgres-locks.ts, which import this file's transaction type). */
 const MIGRATION_LOCK_KEY = 0x6771_0000;
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "migrations", "postgres");
-/** A host that does not answer fails the start within this, not after the OS's TCP timeout. */
-const CONNECT_TIMEOUT_MS = 5_000;
+/** At start, a host that does not answer fails within this, not after the OS's TCP timeout. */
+const STARTUP_CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * Once running, how long a query may wait for a pooled connection (pg-pool uses one timeout for
+ * connecting and for waiting on a busy pool): a worker holds GENQ_MAX_BATCH + lookahead jobs, so
+ * a short wait here would fail writes of a loaded worker, and its jobs would be retried.
+ */
+const POOL_WAIT_MS = 60_000;
+const POOL_SIZE = 10;
 
 export async function openPostgresDatabase(url: string): Promise<GenqPgDatabase> {
-  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, max: 10 });
+  try {
+    await migrateOnce(url);
+  } catch (error) {
+    throw describePostgresFailure(url, error);
+  }
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: POOL_WAIT_MS, max: POOL_SIZE });
   // An idle client dropped by the server (restart, failover) must not crash the process: the
   // pool discards it and the next query connects again.
   pool.on("error", () => {});
-  try {
-    await migrateOnce(pool);
-  } catch (error) {
-    await pool.end().catch(() => {});
-    throw describePostgresFailure(url, error);
-  }
   return drizzle(pool, { schema });
 }
 
-/** Session advisory lock around drizzle's migrator: concurrent starts wait, then find nothing to do. */
-async function migrateOnce(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
+/**
+ * On its own connection, under a session advisory lock around drizzle's migrator: concurrent
+ * starts wait, then find nothing to do. This first connection is also the startup check.
+ */
+async function migrateOnce(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: STARTUP_CONNECT_TIMEOUT_MS });
+  client.on("error", () => {});
+  await client.connect();
   try {
     await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     try {
@@ -44,6 +55,6 @@ async function migrateOnce(pool: pg.Pool): Promise<void> {
       await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
     }
   } finally {
-    client.release();
+    await client.end().catch(() => {});
   }
 }
