@@ -88,9 +88,10 @@ describe("dashboard page", () => {
     const { tab, errors, requested } = await openTab();
     try {
       await signIn(tab, ADMIN_KEY);
-      // The worker's report (models loaded, KV usage) and the queues are there before any job.
+      // The worker's report (KV usage) and the queues are there before any job; the model loads on
+      // first demand (residency), so it shows unloaded until the first job.
       await tab.locator("#workers td.mono", { hasText: worker.workerId }).waitFor();
-      expect(await tab.locator("#models .state.loaded").innerText()).toBe("loaded");
+      expect(await tab.locator("#models .state.unloaded").innerText()).toBe("unloaded");
       expect(await tab.locator("#queues").innerText()).toContain("tiny");
 
       // Submitted after the page loaded: it must appear without a reload, queued then succeeded.
@@ -101,6 +102,7 @@ describe("dashboard page", () => {
       worker.workers.forEach((w) => w.resume());
       const done = await jobRow(tab, held.id, "succeeded");
       expect(done).toMatch(/\d+(\.\d+)? (ms|s)/);
+      expect(await tab.locator("#models .state.loaded").innerText()).toBe("loaded");
 
       const hooked = await submit(keys.bob, { webhook: { url: `${receiver.url}/hook`, events: ["job.succeeded"] } });
       await tab.locator("#webhooks td.mono", { hasText: hooked.id }).first().waitFor({ timeout: 60_000 });
