@@ -6,6 +6,7 @@ import { z } from "zod";
 import { DEFAULT_RETRY_SCHEDULE_MS, retryScheduleSpec } from "./webhooks/retry-schedule.ts";
 import { WebhookAddressPolicy } from "./webhooks/address-policy.ts";
 import { reliabilityConfig, reliabilityEnv, type ReliabilityConfig } from "./reliability-config.ts";
+import { residencyConfig, residencyEnv, type ResidencyConfig } from "./residency-config.ts";
 
 /** The largest GENQ_MAX_TOKENS_LIMIT; beyond it `max_tokens` is malformed, not merely too large. */
 export const MAX_TOKENS_CEILING = 1_000_000;
@@ -93,6 +94,7 @@ const envSchema = z.object({
   GENQ_MAX_WAITERS_PER_TENANT: intInRange(0, 1_000_000).default(1_000),
   GENQ_SPECIAL_TOKENS_IN_CONTENT: z.string().default(""),
   ...reliabilityEnv,
+  ...residencyEnv,
 });
 
 export interface GenqConfig {
@@ -144,6 +146,8 @@ export interface GenqConfig {
   tenantLimits: TenantLimits;
   /** Crash handling, shutdown, heartbeats and retention (GENQ_MAX_JOB_RUNS, GENQ_SHUTDOWN_GRACE_MS, ...). */
   reliability: ReliabilityConfig;
+  /** Which models this worker serves, keep-alive and memory budget (GENQ_WORKER_MODELS, GENQ_MODEL_KEEP_ALIVE, ...). */
+  residency: ResidencyConfig;
 }
 
 export interface TenantLimits {
@@ -204,6 +208,8 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
   const specialTokensInContent = e.GENQ_SPECIAL_TOKENS_IN_CONTENT.split(",").map((n) => n.trim()).filter(Boolean);
   const unknown = specialTokensInContent.filter((n) => !models.some((m) => m.name === n));
   if (unknown.length > 0) throw new ConfigError([`GENQ_SPECIAL_TOKENS_IN_CONTENT: ${unknown.join(", ")} is not a model in GENQ_MODELS`]);
+  const residency = residencyConfig(e, models.map((m) => m.name));
+  if ("problem" in residency) throw new ConfigError([residency.problem]);
   return {
     port: e.GENQ_PORT,
     host: e.GENQ_HOST,
@@ -251,6 +257,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
       maxWaiters: e.GENQ_MAX_WAITERS_PER_TENANT,
     },
     reliability: reliabilityConfig(e),
+    residency,
   };
 }
 
