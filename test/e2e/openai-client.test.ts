@@ -220,6 +220,8 @@ describe("errors the client surfaces", () => {
     expect(hot).toMatchObject({ status: 400, param: "temperature", type: "invalid_request_error" });
     const long = await client.chat.completions.create({ model: "tiny", messages, max_completion_tokens: 2_000_000 }).catch((e: unknown) => e);
     expect(long).toMatchObject({ status: 400, param: "max_completion_tokens" });
+    const tooLong = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 5000 }).catch((e: unknown) => e);
+    expect(tooLong).toMatchObject({ status: 400, code: "context_length_exceeded", param: "messages" });
     const content = await client.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "a\u0000b" }] }).catch((e: unknown) => e);
     expect(content).toMatchObject({ status: 400, param: "messages[0].content" });
   });

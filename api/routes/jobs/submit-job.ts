@@ -70,7 +70,7 @@ export class JobSubmitter {
     const input: JobInput = body.prompt !== undefined ? { prompt: body.prompt } : { messages: body.messages! };
     const promptTokens = countPromptTokens(card, input);
     const overflow = contextOverflow(card, promptTokens, body.max_tokens);
-    if (overflow) throw new GenqError("CONTEXT_LENGTH_EXCEEDED", overflow);
+    if (overflow) throw new GenqError("CONTEXT_LENGTH_EXCEEDED", overflow, { errors: [{ field: "prompt" in input ? "prompt" : "messages", message: overflow }] });
     submitLimits.checkMaxTokens(body);
 
     const id = newJobId();
