@@ -55,7 +55,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     prefillChunkTokens: config.prefillChunkTokens,
     priorityAgingMs: config.priorityAgingMs,
     prefixCacheTokens: config.prefixCacheTokens,
-  }).catch((error: Error) => {
+  }, new Map([...models].map(([name, card]) => [name, (ids: number[]) => card.decode(ids)]))).catch((error: Error) => {
     throw new StartupError(`the models could not be loaded (${error.message})`, "check GENQ_MODELS, GENQ_DTYPE and GENQ_DEVICE");
   });
   const inference = new InferenceJobs(client);

@@ -62,7 +62,7 @@ port.on("message", (message: ToThreadMessage) => {
 async function init(): Promise<boolean> {
   try {
     for (const { name, path } of options.models) {
-      const card = loadModelCard(name, path);
+      const card = loadModelCard(name, path, { lazyTokenizer: options.callerDecodes === true });
       const lm = await CausalLm.load(path, card.config, { device: options.device, dtype: options.dtype });
       sessions.push(lm);
       engines.set(name, new InferenceEngine(card, lm, options, post));

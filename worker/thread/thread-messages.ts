@@ -21,6 +21,11 @@ export interface InferenceThreadOptions {
   priorityAgingMs?: number;
   /** Prompt-prefix KV cache per model, in tokens (GENQ_PREFIX_CACHE_TOKENS); 0 or absent = off. */
   prefixCacheTokens?: number;
+  /**
+   * The client decodes `streamIds` requests on its own thread: the tokenizer is then built here only
+   * when a request needs text in the engine (stop strings, response formats). Set by InferenceClient.
+   */
+  callerDecodes?: boolean;
 }
 
 export type ToThreadMessage =
