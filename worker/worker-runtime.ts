@@ -82,7 +82,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     prefixCacheTokens: config.prefixCacheTokens,
     // Models load on first demand (residency), not at start.
     preload: [],
-  }).catch(async (error: Error) => {
+  }, new Map([...models].map(([name, card]) => [name, (ids: number[]) => card.decode(ids)]))).catch(async (error: Error) => {
     await observability.close();
     throw new StartupError(`the models could not be loaded (${error.message})`, "check GENQ_MODELS, GENQ_DTYPE and GENQ_DEVICE");
   });

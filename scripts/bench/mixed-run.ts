@@ -138,6 +138,15 @@ export async function runMixedBench(argv: string[]): Promise<void> {
     await startEngineOpenLoop(folder, { maxBatch: args.maxBatch, prefillChunkTokens: 256 }),
   ];
   const runs: RunSummary[] = [];
+  const outFile = join(args.outDir, `mixed-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
+  // Written after every rate, so a run cut short (a crash, a time limit) keeps the rates it finished.
+  const save = (lone: unknown, slo: Slo) => {
+    mkdirSync(args.outDir, { recursive: true });
+    const durationS = (Date.now() - startedAt.getTime()) / 1000;
+    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg() };
+    writeFileSync(outFile, `${JSON.stringify({ startedAt, durationS, machine, args, shape: SHAPE, lone, slo, runs }, null, 2)}\n`);
+    return durationS;
+  };
   try {
     // Warm-up (unmeasured), then the capacity measurement on a sample of the trace.
     for (const system of systems) await replay(system, trace.slice(0, 4), 1000);
@@ -159,17 +168,11 @@ export async function runMixedBench(argv: string[]): Promise<void> {
             `goodput ${summary.goodputPerS.toFixed(2)} req/s (${(summary.sloMet * 100).toFixed(0)}% in SLO)`,
         );
       }
+      save(lone, slo);
     }
     console.log(`\n${mixedTables(runs, systems.map((s) => ({ id: s.id, label: s.label })))}`);
-    const loadAfter = loadavg();
-    const outFile = join(args.outDir, `mixed-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
-    mkdirSync(args.outDir, { recursive: true });
-    const durationS = (Date.now() - startedAt.getTime()) / 1000;
-    writeFileSync(
-      outFile,
-      `${JSON.stringify({ startedAt, durationS, machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadAfter }, args, shape: SHAPE, lone, slo, runs }, null, 2)}\n`,
-    );
-    console.log(`\nwrote ${outFile} (${durationS.toFixed(0)} s; load average ${loadBefore[0].toFixed(2)} → ${loadAfter[0].toFixed(2)})`);
+    const durationS = save(lone, slo);
+    console.log(`\nwrote ${outFile} (${durationS.toFixed(0)} s; load average ${loadBefore[0].toFixed(2)} → ${loadavg()[0].toFixed(2)})`);
   } finally {
     for (const system of systems) await system.close();
   }

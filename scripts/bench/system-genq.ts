@@ -4,7 +4,7 @@
 import type { ModelDtype } from "../../worker/model/model-file-path.ts";
 import { InferenceClient } from "../../worker/thread/inference-client.ts";
 import type { FromThreadMessage } from "../../worker/thread/thread-messages.ts";
-import { BENCH_MODEL_NAME } from "./bench-model.ts";
+import { BENCH_MODEL_NAME, benchModelCard } from "./bench-model.ts";
 import type { BenchRequest, BenchSystem, RequestTiming, WaveResult } from "./bench-types.ts";
 import { generationRequest } from "./generation-request.ts";
 
@@ -16,6 +16,8 @@ export interface EngineSystemOptions {
 
 /** The inference thread on the bench model (cpu, fp32), as every engine-based bench system starts it. */
 export function startBenchClient(folder: string, options: EngineSystemOptions): Promise<InferenceClient> {
+  // Decoded on this (the main) thread, as the worker does.
+  const card = benchModelCard(folder);
   return InferenceClient.start({
     models: [{ name: BENCH_MODEL_NAME, path: folder }],
     device: "cpu",
@@ -23,7 +25,7 @@ export function startBenchClient(folder: string, options: EngineSystemOptions): 
     maxBatch: options.maxBatch,
     maxKvTokens: 1 << 20,
     prefillChunkTokens: options.prefillChunkTokens,
-  });
+  }, new Map([[BENCH_MODEL_NAME, (ids: number[]) => card.decode(ids)]]));
 }
 
 export async function startGenqSystem(folder: string, options: EngineSystemOptions): Promise<BenchSystem> {

@@ -36,6 +36,13 @@ export interface ModelCardOptions {
    * is text, and only the chat template's own special tokens are special.
    */
   specialTokensInContent?: boolean;
+  /**
+   * Read tokenizer.json and build the tokenizer and chat template on first encode / decode / promptIds
+   * (the inference thread: it decodes only for stop strings and response formats, and a smaller heap
+   * makes every garbage collection of its per-step output buffers cheaper). Default false: a broken
+   * tokenizer fails at load.
+   */
+  lazyTokenizer?: boolean;
 }
 
 function readJson(path: string): Record<string, unknown> {
@@ -62,14 +69,37 @@ export function loadModelCard(name: string, path: string, options: ModelCardOpti
   const config = readJson(join(path, "config.json"));
   const generationPath = join(path, "generation_config.json");
   const generation = existsSync(generationPath) ? readJson(generationPath) : {};
-  const tokenizerJson = readJson(join(path, "tokenizer.json"));
   const tokenizerConfig = readJson(join(path, "tokenizer_config.json"));
-  const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
-
   const eosTokenIds = [...new Set([...asIdList(generation.eos_token_id), ...asIdList(config.eos_token_id)])];
   const bos = asIdList(generation.bos_token_id ?? config.bos_token_id)[0] ?? null;
   const contextLength = Number(config.max_position_embeddings ?? tokenizerConfig.model_max_length ?? 2048);
   const vocabSize = Number(config.vocab_size);
+  // Lazy: built on the first call that needs it (see ModelCardOptions.lazyTokenizer).
+  let built: CardText | undefined;
+  const textOf = () => (built ??= cardText(name, path, tokenizerConfig, options));
+  if (!options.lazyTokenizer) textOf();
+
+  return {
+    name,
+    path,
+    contextLength,
+    vocabSize,
+    eosTokenIds,
+    bosTokenId: bos,
+    createdAtMs: Math.floor(statSync(join(path, "config.json")).mtimeMs),
+    config,
+    encode: (input, addSpecialTokens) => textOf().encode(input, addSpecialTokens),
+    decode: (ids, skipSpecialTokens = true) => textOf().decode(ids, skipSpecialTokens),
+    promptIds: (input) => textOf().promptIds(input),
+  };
+}
+
+type CardText = Pick<ModelCard, "encode" | "decode" | "promptIds">;
+
+/** The tokenizer (tokenizer.json) and chat template of a model folder. */
+function cardText(name: string, path: string, tokenizerConfig: Record<string, unknown>, options: ModelCardOptions): CardText {
+  const tokenizerJson = readJson(join(path, "tokenizer.json"));
+  const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
   const templateSource = typeof tokenizerConfig.chat_template === "string" ? tokenizerConfig.chat_template : null;
   const template = templateSource ? new Template(templateSource) : null;
   const specialTokens = {
@@ -94,14 +124,6 @@ export function loadModelCard(name: string, path: string, options: ModelCardOpti
   const chat = new ChatPromptEncoder(tokenizerJson, tokenizerConfig, tokenizer, render);
 
   return {
-    name,
-    path,
-    contextLength,
-    vocabSize,
-    eosTokenIds,
-    bosTokenId: bos,
-    createdAtMs: Math.floor(statSync(join(path, "config.json")).mtimeMs),
-    config,
     encode,
     decode: (ids, skipSpecialTokens = true) => tokenizer.decode(ids, { skip_special_tokens: skipSpecialTokens }),
     promptIds(input) {

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadModelCard } from "../../shared/models/model-card.ts";
 import { InferenceClient } from "../../worker/thread/inference-client.ts";
 import type { GenerationRequest } from "../../worker/engine/generation.ts";
 import type { FromThreadMessage, InferenceThreadOptions } from "../../worker/thread/thread-messages.ts";
@@ -107,6 +108,67 @@ describe("InferenceClient under vitest", () => {
     const unknown = outcome(client, "other-model");
     client.submit(request("other-model", { model: "nope" }));
     expect((await unknown)[0]).toMatchObject({ type: "failed", code: "ENGINE_ERROR" });
+  });
+});
+
+describe("InferenceClient decoding on its own thread (decoders given)", () => {
+  let plain: InferenceClient;
+  let decoding: InferenceClient;
+  beforeAll(async () => {
+    const card = loadModelCard("tiny", options.models[0].path);
+    [plain, decoding] = await Promise.all([
+      InferenceClient.start(options),
+      InferenceClient.start(options, new Map([["tiny", (ids: number[]) => card.decode(ids)]])),
+    ]);
+  });
+  afterAll(() => Promise.all([plain.close(), decoding.close()]));
+
+  /** Every message for each request, from one client: all submitted at once. */
+  const runAll = (client: InferenceClient, requests: GenerationRequest[]) =>
+    Promise.all(
+      requests.map((r) => {
+        const done = outcome(client, r.id);
+        client.submit(r);
+        return done;
+      }),
+    );
+
+  it("streams and finishes with the text the thread decodes itself; listeners never see token ids", async () => {
+    const requests = [
+      request("ids-a"),
+      request("ids-b", { promptIds: [1, 50, 51], maxTokens: 20 }),
+      request("ids-eos", { promptIds: [1, 7, 8, 9], maxTokens: 40, ignoreEos: false }),
+      // Stop strings need the text in the engine: decoded there, as without decoders.
+      request("ids-stop", { maxTokens: 30, stop: ["e"] }),
+    ];
+    const [expected, actual] = [await runAll(plain, requests), await runAll(decoding, requests)];
+    const texts = (messages: FromThreadMessage[]) => ({
+      types: [...new Set(messages.map((m) => m.type))],
+      deltas: messages.filter((m) => m.type === "delta").map((m) => (m as { text: string }).text).join(""),
+      finished: messages.at(-1),
+    });
+    for (let i = 0; i < requests.length; i++) {
+      const want = texts(expected[i]);
+      const got = texts(actual[i]);
+      expect(got.types).not.toContain("tokens");
+      expect(got.finished).toEqual(want.finished);
+      expect(got.deltas).toBe(want.deltas);
+      expect(got.deltas).toBe((got.finished as { text: string }).text);
+    }
+    expect((expected[0].at(-1) as { text: string }).text.length).toBeGreaterThan(0);
+  });
+
+  it("a canceled job keeps the text of its ids so far", async () => {
+    const long = outcome(decoding, "ids-long");
+    const stopOnDelta = decoding.subscribe((m) => m.type === "delta" && m.id === "ids-long" && m.tokens >= 3 && decoding.cancel("ids-long"));
+    decoding.submit(request("ids-long", { maxTokens: 2000 }));
+    const messages = await long;
+    stopOnDelta();
+    const finished = messages.at(-1) as Extract<FromThreadMessage, { type: "finished" }>;
+    expect(finished.finishReason).toBe("canceled");
+    const deltas = messages.filter((m) => m.type === "delta").map((m) => (m as { text: string }).text).join("");
+    expect(finished.text.startsWith(deltas)).toBe(true);
+    expect(finished.text.length).toBeGreaterThan(0);
   });
 });
 

@@ -26,6 +26,17 @@ export interface GenerationRequest {
   exclusive?: boolean;
   /** JSON output constrained token by token (json_object / json_schema); absent = free text. */
   responseFormat?: ResponseFormat;
+  /**
+   * Stream token ids (`tokens` events) instead of text, and finish with empty text: the caller decodes
+   * (the inference client does, on the worker's main thread, keeping the tokenizer off the inference
+   * thread). Honoured only when the engine needs no text itself: see engineDecodes().
+   */
+  streamIds?: boolean;
+}
+
+/** Whether the engine turns this request's ids into text itself: stop strings and response formats need it there. */
+export function engineDecodes(request: GenerationRequest): boolean {
+  return !request.streamIds || request.stop.length > 0 || request.responseFormat !== undefined;
 }
 
 export type FinishReason = "stop" | "length" | "canceled";
@@ -34,6 +45,8 @@ export type GenerationEvent =
   | { type: "started"; id: string }
   /** New text for a running job (stop strings already held back). `tokens` = completion tokens so far. */
   | { type: "delta"; id: string; text: string; tokens: number }
+  /** New ids of a request the engine does not decode (see engineDecodes; EOS never included): the caller's delta. */
+  | { type: "tokens"; id: string; tokenIds: number[]; tokens: number }
   | {
       type: "finished";
       id: string;

@@ -299,6 +299,8 @@ export class InferenceEngine {
     this.hooks.onToken?.(sequence.id, outcome.tokenId, nowMs);
     if (outcome.emit) {
       this.emit({ type: "delta", id: sequence.id, text: outcome.emit, tokens: sequence.completionTokens });
+    } else if (outcome.streamId !== undefined) {
+      this.emit({ type: "tokens", id: sequence.id, tokenIds: [outcome.streamId], tokens: sequence.completionTokens });
     }
     if (outcome.finishReason) this.finished(sequence);
   }

@@ -6,7 +6,7 @@ import { hasAllowed, JsonConstraint, type AllowedTokens, type ConstraintStep } f
 import type { JsonGrammarMasks } from "../sampling/json-grammar-masks.ts";
 import { StopSequenceMatcher } from "../sampling/stop-sequence-matcher.ts";
 import { TokenSampler } from "../sampling/token-sampler.ts";
-import type { FinishReason, GenerationRequest } from "./generation.ts";
+import { engineDecodes, type FinishReason, type GenerationRequest } from "./generation.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
 
 export type SequenceState = "waiting" | "prefilling" | "running" | "finished";
@@ -16,6 +16,8 @@ export interface TokenOutcome {
   tokenId: number;
   emit: string;
   finishReason: FinishReason | null;
+  /** The id for the caller to decode when the engine does not (engineDecodes false; never EOS). */
+  streamId?: number;
 }
 
 export class Sequence {
@@ -43,7 +45,8 @@ export class Sequence {
   lastTokenAtMs = 0;
   private readonly sampler: TokenSampler;
   private readonly stops: StopSequenceMatcher;
-  private readonly detokenizer: IncrementalDetokenizer;
+  /** Null when the caller decodes (engineDecodes false): the engine then never calls the tokenizer. */
+  private readonly detokenizer: IncrementalDetokenizer | null;
   private readonly eosIds: ReadonlySet<number>;
   /** Waiting time accumulated before the current wait (epoch ms); aging counts only waiting. */
   private waitedBeforeMs: number;
@@ -67,7 +70,7 @@ export class Sequence {
     this.pendingPromptTokens = this.promptTokens;
     this.sampler = new TokenSampler(request.sampling, card.vocabSize);
     this.stops = new StopSequenceMatcher(request.stop);
-    this.detokenizer = new IncrementalDetokenizer((ids) => card.decode(ids), { promptIds: request.promptIds });
+    this.detokenizer = engineDecodes(request) ? new IncrementalDetokenizer((ids) => card.decode(ids), { promptIds: request.promptIds }) : null;
     this.eosIds = new Set(request.ignoreEos ? [] : card.eosTokenIds);
     this.constraint = grammar ? new JsonConstraint(grammar) : null;
   }
@@ -138,6 +141,11 @@ export class Sequence {
     const closed = this.budgetForced ? "length" : "stop";
     if (step === "eos") return { tokenId: id, ...this.end(closed, "") };
     if (this.eosIds.has(id)) return { tokenId: id, ...this.end("stop", "") };
+    if (!this.detokenizer) {
+      // No stop strings and no constraint here (engineDecodes): only the length budget can end it.
+      const finishReason = this.completionTokens >= this.request.maxTokens ? this.end("length", "").finishReason : null;
+      return { tokenId: id, streamId: id, emit: "", finishReason };
+    }
     const { emit, stopped } = this.stops.push(this.detokenizer.push(id));
     if (stopped) return { tokenId: id, ...this.end("stop", emit) };
     if (step === "done") return { tokenId: id, ...this.end(closed, emit) };
@@ -153,7 +161,7 @@ export class Sequence {
 
   private end(reason: FinishReason, emit: string): Omit<TokenOutcome, "tokenId"> {
     let text = emit;
-    if (!this.stops.stopped) {
+    if (this.detokenizer && !this.stops.stopped) {
       // Text held back (a partial character, or what could have grown into a stop string) is
       // plain text once generation ends, unless it completes a stop string right here.
       const rest = this.stops.push(this.detokenizer.flush());

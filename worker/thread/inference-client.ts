@@ -1,11 +1,13 @@
 // Main-thread side of the inference thread: spawns it (loading tsx into it, so the .ts entry runs
-// under `tsx` and under vitest alike), forwards submits and cancels, and fans its events out.
+// under `tsx` and under vitest alike), forwards submits and cancels, and fans its events out; given
+// the models' decoders it turns streamed token ids into text here, off the inference thread.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { GenerationRequest } from "../engine/generation.ts";
+import { engineDecodes, type GenerationRequest } from "../engine/generation.ts";
+import { IncrementalDetokenizer, type TokenDecoder } from "../sampling/incremental-detokenizer.ts";
 import type { FromThreadMessage, InferenceThreadOptions, LoadedModelInfo, ToThreadMessage } from "./thread-messages.ts";
 
 type ReadyModels = Extract<FromThreadMessage, { type: "ready" }>["models"];
@@ -42,10 +44,13 @@ export class InferenceClient {
   private exited = false;
   private closing = false;
   private readonly crashListeners = new Set<(reason: string) => void>();
+  /** Per in-flight streamIds request: its text, decoded here from the ids the thread streams. */
+  private readonly detokenizers = new Map<string, IncrementalDetokenizer>();
 
   private constructor(
     private readonly worker: Worker,
     readonly models: ReadyModels,
+    private readonly decoders: ReadonlyMap<string, TokenDecoder>,
   ) {
     worker.on("message", (message: FromThreadMessage) => this.dispatch(message));
     worker.on("error", (error) => this.failInFlight(`inference thread crashed: ${error.message}`));
@@ -56,9 +61,14 @@ export class InferenceClient {
     });
   }
 
-  /** Spawns the thread; resolves once every model is loaded, rejects with the thread's init-failed message. */
-  static start(options: InferenceThreadOptions): Promise<InferenceClient> {
-    const worker = new Worker(threadBootstrapUrl(), { workerData: options, execArgv: [] });
+  /**
+   * Spawns the thread; resolves once every model is loaded, rejects with the thread's init-failed message.
+   * `decoders` (model name → ids-to-text, e.g. its ModelCard's decode): requests for those models that
+   * need no text in the engine are decoded here (listeners still get `delta` text and `finished` text).
+   */
+  static start(options: InferenceThreadOptions, decoders: ReadonlyMap<string, TokenDecoder> = new Map()): Promise<InferenceClient> {
+    const workerData: InferenceThreadOptions = { ...options, callerDecodes: decoders.size > 0 };
+    const worker = new Worker(threadBootstrapUrl(), { workerData, execArgv: [] });
     return new Promise((resolve, reject) => {
       const cleanup = () => {
         worker.off("message", onMessage);
@@ -68,7 +78,7 @@ export class InferenceClient {
       const onMessage = (message: FromThreadMessage) => {
         if (message.type === "ready") {
           cleanup();
-          resolve(new InferenceClient(worker, message.models));
+          resolve(new InferenceClient(worker, message.models, decoders));
         } else if (message.type === "init-failed") {
           cleanup();
           void worker.terminate();
@@ -95,6 +105,12 @@ export class InferenceClient {
       return;
     }
     this.inFlight.add(request.id);
+    const decode = this.decoders.get(request.model);
+    const streamed = { ...request, streamIds: true };
+    if (decode && !engineDecodes(streamed)) {
+      this.detokenizers.set(request.id, new IncrementalDetokenizer(decode, { promptIds: request.promptIds }));
+      return this.send({ type: "submit", request: streamed });
+    }
     this.send({ type: "submit", request });
   }
 
@@ -169,8 +185,32 @@ export class InferenceClient {
       for (const inner of message.messages) this.dispatch(inner);
       return;
     }
-    if (message.type === "finished" || message.type === "failed" || message.type === "withdrawn") this.inFlight.delete(message.id);
+    if (message.type === "tokens") return this.decodeTokens(message);
+    if (message.type === "finished" || message.type === "failed" || message.type === "withdrawn") {
+      this.inFlight.delete(message.id);
+      const detokenizer = this.detokenizers.get(message.id);
+      this.detokenizers.delete(message.id);
+      if (message.type === "finished" && detokenizer) return this.finishDecoded(message, detokenizer);
+    }
     for (const listener of this.listeners) listener(message);
+  }
+
+  /** Ids the thread streamed for a request decoded here: a `delta` once they complete some text. */
+  private decodeTokens(message: Extract<FromThreadMessage, { type: "tokens" }>): void {
+    const detokenizer = this.detokenizers.get(message.id);
+    if (!detokenizer) return;
+    let text = "";
+    for (const id of message.tokenIds) text += detokenizer.push(id);
+    if (text) this.dispatch({ type: "delta", id: message.id, text, tokens: message.tokens });
+  }
+
+  /** As the engine does: held-back text streams as a last delta (not on cancel) and the finished text is all of it. */
+  private finishDecoded(message: Extract<FromThreadMessage, { type: "finished" }>, detokenizer: IncrementalDetokenizer): void {
+    const rest = detokenizer.flush();
+    if (rest && message.finishReason !== "canceled") {
+      this.dispatch({ type: "delta", id: message.id, text: rest, tokens: message.completionTokens });
+    }
+    this.dispatch({ ...message, text: detokenizer.text });
   }
 
   private failInFlight(reason: string): void {

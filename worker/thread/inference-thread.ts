@@ -94,7 +94,7 @@ async function loadModel(name: string): Promise<LoadedModelInfo> {
   const entry = options.models.find((m) => m.name === name);
   if (!entry) throw new Error(`model "${name}" is not registered in this worker`);
   const startedMs = performance.now();
-  const card = loadModelCard(name, entry.path);
+  const card = loadModelCard(name, entry.path, { lazyTokenizer: options.callerDecodes === true });
   const lm = await CausalLm.load(entry.path, card.config, { device: options.device, dtype: options.dtype });
   const kvTokens = options.maxKvTokens + (options.prefixCacheTokens ?? 0);
   const info: LoadedModelInfo = {

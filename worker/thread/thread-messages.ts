@@ -23,6 +23,11 @@ export interface InferenceThreadOptions {
   prefixCacheTokens?: number;
   /** Models loaded before `ready` (absent = all); the others load on a `load` message. */
   preload?: string[];
+  /**
+   * The client decodes `streamIds` requests on its own thread: the tokenizer is then built here only
+   * when a request needs text in the engine (stop strings, response formats). Set by InferenceClient.
+   */
+  callerDecodes?: boolean;
 }
 
 /** A model the thread loaded: its card facts, the self-check's line, how long loading took and what it holds. */
