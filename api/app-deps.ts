@@ -14,6 +14,7 @@ import type { ThroughputMeter } from "../shared/metrics/throughput-meter.ts";
 import type { ModelCard } from "../shared/models/model-card.ts";
 import type { JobQueue } from "../shared/queue/job-queue.ts";
 import type { QueuePosition } from "../shared/queue/queue-position.ts";
+import type { ReportLedger } from "../shared/result-sink/report-ledger.ts";
 import type { Store } from "../shared/store/store.ts";
 import type { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
 import type { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
@@ -90,6 +91,8 @@ export interface AppDeps {
   limits: ApiLimits;
   /** GENQ_PUBLIC_URL: base of problem+json `type` links ("" = relative links). */
   publicUrl: string;
+  /** GENQ_RESULT_SINK_TOKEN set: POST /internal/v1/results takes reports from GENQ_RESULT_SINK=http workers. */
+  resultReports?: { token: string; ledger: ReportLedger };
   now: () => number;
 }
 

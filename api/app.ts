@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { except } from "hono/combine";
 import type { AppDeps, AppEnv } from "./app-deps.ts";
 import { GenqError } from "../shared/errors.ts";
+import { RESULTS_PATH } from "../shared/result-sink/result-report.ts";
 import { createErrorHandler, problemResponse } from "./middleware/problem-response.ts";
 import { adminGuard } from "./middleware/admin-guard.ts";
 import { authenticate } from "./middleware/authenticate.ts";
@@ -14,6 +15,7 @@ import { healthRoutes } from "./routes/health/health-routes.ts";
 import { jobsRoutes } from "./routes/jobs/jobs-routes.ts";
 import { compressLarge } from "./middleware/compress-large.ts";
 import { problemPages } from "./routes/problems/problem-pages.ts";
+import { resultsRoutes } from "./routes/internal/results-routes.ts";
 import { webhooksRoutes } from "./routes/webhooks/webhooks-routes.ts";
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -22,6 +24,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => problemResponse(c, new GenqError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`), deps.publicUrl));
   app.route("/", healthRoutes(deps));
   app.route("/problems", problemPages());
+  // Worker-to-API reports (GENQ_RESULT_SINK=http): their own token, never an API key.
+  app.route(RESULTS_PATH, resultsRoutes(deps));
   // Admin routes take GENQ_ADMIN_KEY instead of an API key; everything else under /v1 needs a
   // key (unless the startup policy allows open access), so new routes are authenticated by default.
   app.use("/v1/admin/*", adminGuard(deps.auth, deps.logger));

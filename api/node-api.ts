@@ -17,6 +17,7 @@ import { openNodeServices, type NodeServices } from "../shared/node-services.ts"
 import { DeadlineSweeper } from "../shared/queue/deadline-sweeper.ts";
 import { QueueAging } from "../shared/queue/queue-aging.ts";
 import { QueuePosition } from "../shared/queue/queue-position.ts";
+import { ReportLedger } from "../shared/result-sink/report-ledger.ts";
 import { openStore } from "../shared/store/open-store.ts";
 import { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
 import { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
@@ -85,6 +86,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     },
     limits: apiLimits(config),
     publicUrl: config.delivery.publicUrl,
+    resultReports: config.resultSink.token ? { token: config.resultSink.token, ledger: new ReportLedger({ connection, prefix }) } : undefined,
     now: Date.now,
   };
   // Deadlines (max_queue_seconds, timeout_seconds) are enforced by the API, so they hold with no

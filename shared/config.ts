@@ -6,6 +6,7 @@ import { z } from "zod";
 import { DEFAULT_RETRY_SCHEDULE_MS, retryScheduleSpec } from "./webhooks/retry-schedule.ts";
 import { WebhookAddressPolicy } from "./webhooks/address-policy.ts";
 import { reliabilityConfig, reliabilityEnv, type ReliabilityConfig } from "./reliability-config.ts";
+import { resultSinkConfig, resultSinkEnv, type ResultSinkConfig } from "./result-sink/result-sink-config.ts";
 
 /** The largest GENQ_MAX_TOKENS_LIMIT; beyond it `max_tokens` is malformed, not merely too large. */
 export const MAX_TOKENS_CEILING = 1_000_000;
@@ -88,6 +89,7 @@ const envSchema = z.object({
   GENQ_MAX_WAITERS_PER_TENANT: intInRange(0, 1_000_000).default(1_000),
   GENQ_SPECIAL_TOKENS_IN_CONTENT: z.string().default(""),
   ...reliabilityEnv,
+  ...resultSinkEnv,
 });
 
 export interface GenqConfig {
@@ -133,6 +135,8 @@ export interface GenqConfig {
   tenantLimits: TenantLimits;
   /** Crash handling, shutdown, heartbeats and retention (GENQ_MAX_JOB_RUNS, GENQ_SHUTDOWN_GRACE_MS, ...). */
   reliability: ReliabilityConfig;
+  /** GENQ_RESULT_SINK (+ _URL, _TOKEN): where a worker writes results; the token the API's internal route takes. */
+  resultSink: ResultSinkConfig;
 }
 
 export interface TenantLimits {
@@ -193,6 +197,8 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
   const specialTokensInContent = e.GENQ_SPECIAL_TOKENS_IN_CONTENT.split(",").map((n) => n.trim()).filter(Boolean);
   const unknown = specialTokensInContent.filter((n) => !models.some((m) => m.name === n));
   if (unknown.length > 0) throw new ConfigError([`GENQ_SPECIAL_TOKENS_IN_CONTENT: ${unknown.join(", ")} is not a model in GENQ_MODELS`]);
+  const sink = resultSinkConfig(e);
+  if (!sink.config) throw new ConfigError(sink.problems);
   return {
     port: e.GENQ_PORT,
     host: e.GENQ_HOST,
@@ -239,6 +245,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
       maxWaiters: e.GENQ_MAX_WAITERS_PER_TENANT,
     },
     reliability: reliabilityConfig(e),
+    resultSink: sink.config,
   };
 }
 

@@ -1,6 +1,6 @@
-// Starts a complete worker: the store, Redis, the inference thread, one BullMQ Worker per model,
-// cancel signals, the reconciler, heartbeats (readiness) and the retention sweep; `close()` shuts
-// it down without losing jobs.
+// Starts a complete worker: its result sink (the store, or the API over HTTP), Redis, the inference
+// thread, one BullMQ Worker per model, cancel signals, heartbeats (readiness) and, with the store,
+// the webhook runtime, the reconciler and the retention sweep; `close()` shuts it down without losing jobs.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Worker } from "bullmq";
@@ -8,10 +8,8 @@ import type { GenqConfig } from "../shared/config.ts";
 import type { Logger } from "../shared/logger.ts";
 import { loadModelCards } from "../shared/models/load-model-cards.ts";
 import { inferenceCounters } from "../shared/metrics/inference-counters.ts";
-import { openNodeServices } from "../shared/node-services.ts";
 import { WorkerPresence } from "../shared/queue/worker-presence.ts";
 import { StartupError } from "../shared/startup/startup-failure.ts";
-import { openStore } from "../shared/store/open-store.ts";
 import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
 import { createGenerateWorker } from "./queue/generate-worker.ts";
 import { AdmissionLookahead } from "./queue/admission-lookahead.ts";
@@ -20,6 +18,7 @@ import { Reconciler } from "./queue/reconciler.ts";
 import { RetentionSweep } from "./retention-sweep.ts";
 import { InferenceClient } from "./thread/inference-client.ts";
 import { startWebhookRuntime } from "./webhooks/webhook-runtime.ts";
+import { openWorkerStorage } from "./worker-storage.ts";
 
 export interface WorkerHandle {
   /**
@@ -36,15 +35,8 @@ const RECONCILE_EVERY_MS = 15_000;
 
 export async function startWorker(config: GenqConfig, logger: Logger): Promise<WorkerHandle> {
   const models = loadModelCards(config.models, config.specialTokensInContent);
-  const store = openStore(config);
-  try {
-    await store.checkWritable();
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  const services = await openNodeServices(config, store, logger, "patient");
-  const { connection, events, queue, lifecycle } = services;
+  const { services, results, withStore } = await openWorkerStorage(config, logger);
+  const { connection, events, queue } = services;
 
   const client = await InferenceClient.start({
     models: config.models,
@@ -79,10 +71,11 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     onError: (error) => logger.warn("admission lookahead peek failed", { error }),
   });
 
-  const webhooks = await startWebhookRuntime(config, services, logger);
+  // Webhook delivery, reconciling and retention read and write the store: with GENQ_RESULT_SINK=http
+  // the API side runs them (README: Deployments).
+  const webhooks = withStore ? await startWebhookRuntime(config, withStore, logger) : undefined;
   const processor = createGenerateJobProcessor({
-    jobs: store.jobs,
-    lifecycle,
+    results,
     inference,
     models,
     logger,
@@ -103,8 +96,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
 
   workers.forEach((worker, i) => workerOf.set(config.models[i].name, worker));
 
-  const reconciler = new Reconciler({ jobs: store.jobs, queue, models: config.models.map((m) => m.name), logger });
-  const reconcile = () => reconciler.reconcile().catch((error) => logger.warn("reconcile failed", { error }));
+  const reconciler = withStore && new Reconciler({ jobs: withStore.store.jobs, queue, models: config.models.map((m) => m.name), logger });
+  const reconcile = () => reconciler?.reconcile().catch((error) => logger.warn("reconcile failed", { error }));
   void reconcile();
   const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
   timer.unref();
@@ -116,17 +109,17 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   await beat();
   const heartbeat = setInterval(beat, config.reliability.heartbeatMs);
   heartbeat.unref();
-  const retention = new RetentionSweep({
-    jobs: store.jobs,
+  const retention = withStore && new RetentionSweep({
+    jobs: withStore.store.jobs,
     connection,
     prefix: config.queuePrefix,
     retentionMs: config.reliability.jobRetentionMs,
     logger,
   });
-  const sweeper = setInterval(() => void retention.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs);
+  const sweeper = setInterval(() => void retention?.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs);
   sweeper.unref();
   for (const model of client.models) logger.info("model loaded", { model: model.name, selfCheck: model.selfCheck });
-  logger.info("worker ready", { models: served, device: config.device, maxBatch: config.maxBatch });
+  logger.info("worker ready", { models: served, device: config.device, maxBatch: config.maxBatch, resultSink: config.resultSink.kind });
 
   return {
     workers,
@@ -149,7 +142,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       stopCounters();
       inference.close();
       await client.close();
-      await webhooks.close();
+      await webhooks?.close();
       await services.close();
     },
   };
