@@ -6,6 +6,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { Context } from "hono";
 import { StreamTokens } from "../shared/auth/stream-token.ts";
 import type { GenqConfig } from "../shared/config.ts";
+import type { JobEventBus } from "../shared/events/job-event-bus.ts";
 import { RedisAuthThrottle } from "../shared/limits/redis-auth-throttle.ts";
 import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
 import { RedisWaiterSlots } from "../shared/limits/redis-waiter-slots.ts";
@@ -26,7 +27,8 @@ import { apiLimits, type AppDeps } from "./app-deps.ts";
 import { resolveAuthPolicy } from "./auth/auth-policy.ts";
 
 export interface NodeDeps {
-  deps: AppDeps;
+  /** On Node the long-lived Redis subscribers themselves (tests inspect them). */
+  deps: AppDeps & { events: JobEventBus; streams: JobStreamReader };
   services: NodeServices;
   close(): Promise<void>;
 }
@@ -53,7 +55,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const waiters = new RedisWaiterSlots({ connection, prefix, maxPerTenant: config.tenantLimits.maxWaiters });
   const presence = new WorkerPresence(connection, prefix, config.reliability.heartbeatMs);
   const stopMeter = events.onChange((event) => throughput.observe(event));
-  const deps: AppDeps = {
+  const deps: NodeDeps["deps"] = {
     store,
     lifecycle: services.lifecycle,
     queue: services.queue,

@@ -43,9 +43,17 @@ export async function openRedisServices(config: GenqConfig, logger: Logger, redi
     redis === "fail-fast" ? { maxRetriesPerRequest: 1, enableOfflineQueue: false } : { maxRetriesPerRequest: null },
     logger,
   );
+  return await redisServicesOn(connection, config, { subscribe: true });
+}
+
+/**
+ * The Redis services over an open connection. `subscribe: false` (the API on Workers, whose
+ * connection lives for one request) publishes events but holds no subscriber connection.
+ */
+export async function redisServicesOn(connection: Redis, config: GenqConfig, options: { subscribe: boolean }): Promise<RedisServices> {
   const prefix = config.queuePrefix;
   const events = new JobEventBus({ connection, prefix });
-  await events.start();
+  if (options.subscribe) await events.start();
   const queue = new JobQueue({ connection, prefix });
   const streams = new JobStreamPublisher({ connection, prefix, ttlMs: config.delivery.jobStreamTtlMs });
   const webhookQueue = new WebhookQueue({ connection, prefix });
@@ -72,7 +80,11 @@ export async function openNodeServices(
   logger: Logger,
   redis: "fail-fast" | "patient",
 ): Promise<NodeServices> {
-  const base = await openRedisServices(config, logger, redis);
+  return withStore(await openRedisServices(config, logger, redis), store, config, logger);
+}
+
+/** Adds the store-bound services to Redis services; `close()` then closes the store too. */
+export function withStore(base: RedisServices, store: Store, config: GenqConfig, logger: Logger): NodeServices {
   const { events, streams, webhookQueue } = base;
   const webhooks = new WebhookDispatcher({
     deliveries: store.webhookDeliveries,

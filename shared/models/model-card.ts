@@ -56,12 +56,32 @@ function tokenText(value: unknown): string | undefined {
   return undefined;
 }
 
-export function loadModelCard(name: string, path: string, options: ModelCardOptions = {}): ModelCard {
-  const config = readJson(join(path, "config.json"));
+/** The JSON files of a model folder a card is made of (no weights). */
+export interface ModelCardFiles {
+  config: Record<string, unknown>;
+  /** generation_config.json, or {} when the folder has none. */
+  generation: Record<string, unknown>;
+  tokenizer: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+}
+
+export function readModelCardFiles(path: string): ModelCardFiles {
   const generationPath = join(path, "generation_config.json");
-  const generation = existsSync(generationPath) ? readJson(generationPath) : {};
-  const tokenizerJson = readJson(join(path, "tokenizer.json"));
-  const tokenizerConfig = readJson(join(path, "tokenizer_config.json"));
+  return {
+    config: readJson(join(path, "config.json")),
+    generation: existsSync(generationPath) ? readJson(generationPath) : {},
+    tokenizer: readJson(join(path, "tokenizer.json")),
+    tokenizerConfig: readJson(join(path, "tokenizer_config.json")),
+  };
+}
+
+export function loadModelCard(name: string, path: string, options: ModelCardOptions = {}): ModelCard {
+  return modelCardFromFiles(name, path, readModelCardFiles(path), options);
+}
+
+/** A card from files already read (the Workers API has no filesystem: they come bundled). */
+export function modelCardFromFiles(name: string, path: string, files: ModelCardFiles, options: ModelCardOptions = {}): ModelCard {
+  const { config, generation, tokenizer: tokenizerJson, tokenizerConfig } = files;
   const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
 
   const eosTokenIds = [...new Set([...asIdList(generation.eos_token_id), ...asIdList(config.eos_token_id)])];

@@ -1,7 +1,8 @@
 // The result sink over HTTP, for workers that reach Redis but not the store (GENQ_RESULT_SINK=http):
 // every read and transition is a report to the API's internal results route, retried with
 // backoff until the API answers (at-least-once; a report id makes a retry a no-op there).
-// Token deltas go straight to the job's Redis Stream, flushed before each transition is reported.
+// Token deltas go straight to the job's Redis Stream: held while the job's `start` is reported (so
+// they follow its `running` event) and flushed before any later transition is reported.
 import { randomUUID } from "node:crypto";
 import type { ErrorCode } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -31,6 +32,8 @@ const RETRYABLE_STATUS = new Set([401, 408, 409, 425, 429, 500, 502, 503, 504]);
 
 export class HttpResultSink implements ResultSink {
   private readonly endpoint: string;
+  /** Deltas of jobs whose `start` report is in flight, by job id. */
+  private readonly holding = new Map<string, Array<[string, number]>>();
 
   constructor(private readonly options: HttpResultSinkOptions) {
     this.endpoint = `${options.url}${RESULTS_PATH}`;
@@ -65,7 +68,15 @@ export class HttpResultSink implements ResultSink {
   }
 
   async start(id: string): Promise<JobRow | undefined> {
-    return rowOf(await this.transition({ op: "start", job_id: id, report_id: reportId() }));
+    // The API writes the `running` status event; text generated meanwhile waits so it follows it.
+    const held: Array<[string, number]> = [];
+    this.holding.set(id, held);
+    try {
+      return rowOf(await this.transition({ op: "start", job_id: id, report_id: reportId() }));
+    } finally {
+      this.holding.delete(id);
+      for (const [text, tokens] of held) this.options.streams.delta(id, text, tokens);
+    }
   }
 
   async countEngineRun(id: string): Promise<number> {
@@ -89,7 +100,9 @@ export class HttpResultSink implements ResultSink {
   }
 
   delta(id: string, text: string, tokens: number): void {
-    this.options.streams.delta(id, text, tokens);
+    const held = this.holding.get(id);
+    if (held) held.push([text, tokens]);
+    else this.options.streams.delta(id, text, tokens);
   }
 
   /** The job's deltas reach its stream before the status event the API writes for this transition. */

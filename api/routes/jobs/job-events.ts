@@ -53,16 +53,29 @@ async function pump(deps: AppDeps, stream: SSEStreamingApi, jobId: string, after
 
   // Writes are chained so events leave in stream order even though entries arrive in batches.
   let writing = Promise.resolve();
-  const unsubscribe = deps.streams.subscribe(jobId, afterId, (entries: JobStreamEntry[]) => {
-    writing = writing.then(async () => {
-      for (const entry of entries) {
-        if (done) return;
-        await stream.writeSSE({ id: entry.id, event: entry.type, data: entry.data });
-        if (entry.type === "status" && isTerminalStatus(statusOf(entry.data))) return end();
-      }
-    });
-    writing.catch(end);
-  });
+  const unsubscribe = deps.streams.subscribe(
+    jobId,
+    afterId,
+    (entries: JobStreamEntry[]) => {
+      writing = writing.then(async () => {
+        for (const entry of entries) {
+          if (done) return;
+          await stream.writeSSE({ id: entry.id, event: entry.type, data: entry.data });
+          if (entry.type === "status" && isTerminalStatus(statusOf(entry.data))) return end();
+        }
+      });
+      writing.catch(end);
+    },
+    // A source that cannot stay open (Workers) closes with a retry hint; EventSource reconnects
+    // with Last-Event-ID and resumes where this response stopped.
+    (retryMs) => {
+      writing = writing.then(async () => {
+        if (!done) await stream.write(`retry: ${retryMs}\n\n`);
+        end();
+      });
+      writing.catch(end);
+    },
+  );
   const keepAlive = setInterval(() => void stream.write(": keep-alive\n\n").catch(end), deps.limits.sseKeepAliveMs);
   try {
     await finished;
