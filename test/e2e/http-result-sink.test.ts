@@ -4,11 +4,13 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startApi, type ApiHandle } from "../../api/node-api.ts";
 import { newJobId } from "../../shared/ids.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { RESULTS_PATH } from "../../shared/result-sink/result-report.ts";
+import { jobStreamKey } from "../../shared/streams/job-stream-publisher.ts";
 import { expectProblem } from "../harness/expect-problem.ts";
 import { startFlakyProxy, type FlakyProxy } from "../harness/flaky-proxy.ts";
 import type { JobJson, TestResponse } from "../harness/test-api.ts";
@@ -75,6 +77,14 @@ it("a worker without a store runs jobs to success through the API", async () => 
   // Counted by the API on the worker's behalf: one attempt, one engine run.
   const row = (await api.deps.store.jobs.get(ids[0]))!;
   expect(row).toMatchObject({ attempts: 1, engineRuns: 1 });
+  // The job's stream: the API wrote `running` before the worker's first delta (held until then).
+  const redis = new Redis(env.config.redisUrl!);
+  const entries = (await redis.xrange(jobStreamKey(env.config.queuePrefix, ids[0]), "-", "+")) as Array<[string, string[]]>;
+  redis.disconnect();
+  const kinds = entries.map(([, fields]) => (fields[1] === "status" ? (JSON.parse(fields[3]) as { status: string }).status : fields[1]));
+  expect(kinds.indexOf("running")).toBeGreaterThanOrEqual(0);
+  expect(kinds.indexOf("delta")).toBeGreaterThan(kinds.indexOf("running"));
+  expect(kinds.at(-1)).toBe("succeeded");
   expect(readdirSync(workerDataDir)).toEqual([]);
   expect(existsSync(join(workerDataDir, "genq.db"))).toBe(false);
 }, 120_000);
