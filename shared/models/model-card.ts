@@ -65,6 +65,8 @@ export interface ModelCardFiles {
   generation: Record<string, unknown>;
   tokenizer: Record<string, unknown>;
   tokenizerConfig: Record<string, unknown>;
+  /** When the folder was written (config.json's mtime). */
+  createdAtMs: number;
 }
 
 export function readModelCardFiles(path: string): ModelCardFiles {
@@ -74,6 +76,7 @@ export function readModelCardFiles(path: string): ModelCardFiles {
     generation: existsSync(generationPath) ? readJson(generationPath) : {},
     tokenizer: readJson(join(path, "tokenizer.json")),
     tokenizerConfig: readJson(join(path, "tokenizer_config.json")),
+    createdAtMs: Math.floor(statSync(join(path, "config.json")).mtimeMs),
   };
 }
 
@@ -120,7 +123,7 @@ export function modelCardFromFiles(name: string, path: string, files: ModelCardF
     vocabSize,
     eosTokenIds,
     bosTokenId: bos,
-    createdAtMs: Math.floor(statSync(join(path, "config.json")).mtimeMs),
+    createdAtMs: files.createdAtMs,
     config,
     encode,
     decode: (ids, skipSpecialTokens = true) => tokenizer.decode(ids, { skip_special_tokens: skipSpecialTokens }),

@@ -110,3 +110,16 @@ it("runs a submitted job to succeeded: Workers API + D1, Node worker reporting o
   const listed = await (await call("/v1/jobs", { headers: auth })).json();
   expect(listed.data.map((j: JobJson) => j.id)).toEqual([id]);
 }, 180_000);
+
+it("the cron trigger runs the sweepers: a job nobody starts expires on its queue deadline", async () => {
+  const auth = { authorization: `Bearer ${key}` };
+  await worker.kill("SIGTERM");
+  const { id } = await (await call("/v1/jobs", json({ prompt: "nobody", max_tokens: 2, max_queue_seconds: 1 }, auth))).json();
+  await new Promise((r) => setTimeout(r, 1_500));
+  // wrangler dev's manual trigger of the `scheduled` handler (wrangler.toml: crons).
+  expect((await call("/cdn-cgi/handler/scheduled")).status).toBe(200);
+  let job: JobJson = {};
+  const deadline = Date.now() + 30_000;
+  while (job.status !== "expired" && Date.now() < deadline) job = await (await call(`/v1/jobs/${id}?wait=2`, { headers: auth })).json();
+  expect(job).toMatchObject({ status: "expired", error: { code: "QUEUE_TIMEOUT" } });
+}, 120_000);

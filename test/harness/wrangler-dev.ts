@@ -86,8 +86,13 @@ export async function startWranglerDev(vars: Record<string, string>, readyTimeou
       await stop();
       throw new Error(`wrangler dev exited (${dev.child.exitCode}) before serving:\n${dev.output().slice(-3000)}`);
     }
-    const healthy = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.ok, () => false);
-    if (healthy) break;
+    const status = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.status, () => 0);
+    if (status === 200) break;
+    // It serves, but the Worker itself fails (a bad binding, a module it cannot run): no point waiting.
+    if (status >= 500) {
+      await stop();
+      throw new Error(`the Worker answers /healthz with ${status} under wrangler dev:\n${dev.output().slice(-3000)}`);
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`wrangler dev did not answer /healthz within ${readyTimeoutMs / 1000} s:\n${dev.output().slice(-3000)}`);
