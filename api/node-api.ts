@@ -17,6 +17,9 @@ import { WorkerPresence } from "../shared/queue/worker-presence.ts";
 import { openNodeServices, type NodeServices } from "../shared/node-services.ts";
 import { DeadlineSweeper } from "../shared/queue/deadline-sweeper.ts";
 import { QueueAging } from "../shared/queue/queue-aging.ts";
+import { Reconciler } from "../shared/queue/reconciler.ts";
+import { RetentionSweep } from "../shared/retention-sweep.ts";
+import type { Store } from "../shared/store/store.ts";
 import { QueuePosition } from "../shared/queue/queue-position.ts";
 import { ReportLedger } from "../shared/result-sink/report-ledger.ts";
 import { openStore } from "../shared/store/open-store.ts";
@@ -97,12 +100,14 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   sweeper.start();
   const aging = new QueueAging({ jobs: store.jobs, queue: services.queue, agingMs: config.priorityAgingMs, logger });
   aging.start();
+  const storeChores = config.resultSink.token ? startStoreChores(config, store, services, [...models.keys()], logger) : () => {};
   return {
     deps,
     services,
     async close() {
       await sweeper.stop();
       await aging.stop();
+      storeChores();
       stopMeter();
       waiters.close();
       await streams.close();
@@ -156,4 +161,21 @@ export async function startApi(config: GenqConfig, logger: Logger): Promise<ApiH
 /** @hono/node-server puts the IncomingMessage in c.env; its socket is the peer (no headers trusted). */
 function socketAddress(c: Context): string | undefined {
   return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;
+}
+
+const RECONCILE_EVERY_MS = 15_000;
+
+/**
+ * With GENQ_RESULT_SINK_TOKEN set, GENQ_RESULT_SINK=http workers (which open no store) may be all
+ * there is: the API then also re-enqueues lost jobs and applies retention. Returns the stopper.
+ */
+function startStoreChores(config: GenqConfig, store: Store, services: NodeServices, models: string[], logger: Logger): () => void {
+  const reconciler = new Reconciler({ jobs: store.jobs, queue: services.queue, models, logger });
+  const retention = new RetentionSweep({ jobs: store.jobs, connection: services.connection, prefix: config.queuePrefix, retentionMs: config.reliability.jobRetentionMs, logger });
+  const timers = [
+    setInterval(() => void reconciler.reconcile().catch((error) => logger.warn("reconcile failed", { error })), RECONCILE_EVERY_MS),
+    setInterval(() => void retention.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs),
+  ];
+  timers.forEach((timer) => timer.unref());
+  return () => timers.forEach((timer) => clearInterval(timer));
 }

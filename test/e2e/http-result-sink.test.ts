@@ -135,6 +135,16 @@ it("refuses a wrong or missing token (401) and a malformed report (400), changin
   expect(await api.deps.store.jobs.get(id)).toEqual(before);
 });
 
+it("the API re-enqueues a job lost from Redis (its reconciler runs when it takes reports)", async () => {
+  const template = (await api.deps.store.jobs.get((await api.deps.store.jobs.list({ tenantId: "", limit: 1 }))[0].id))!;
+  const id = newJobId();
+  const longAgo = Date.now() - 60_000;
+  // Stored but never enqueued, as when Redis lost it: only a reconciler brings it to a worker.
+  await api.deps.store.jobs.admit({ id, model: "tiny", status: "queued", priority: 5, input: '{"prompt":"lost"}', params: template.params, createdAt: longAgo, updatedAt: longAgo }, 0);
+  const job = await waitTerminal(id);
+  expect(job.status).toBe("succeeded");
+}, 120_000);
+
 it("keeps retrying while the API is unreachable; the job still ends right", async () => {
   proxy.setDown(true);
   const id = await submit({ prompt: "while the API is away", max_tokens: 8, temperature: 0, ignore_eos: true });
