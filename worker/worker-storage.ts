@@ -29,7 +29,7 @@ export async function openWorkerStorage(config: GenqConfig, logger: Logger): Pro
     }
     return { services, results };
   }
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     await store.checkWritable();
   } catch (error) {
