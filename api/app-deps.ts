@@ -4,6 +4,7 @@
 import type { StreamTokens } from "../shared/auth/stream-token.ts";
 import type { GenqConfig, TenantLimits } from "../shared/config.ts";
 import type { JobEventBus } from "../shared/events/job-event-bus.ts";
+import type { ModelCommand } from "../shared/events/model-command-bus.ts";
 import type { JobLifecycle } from "../shared/job-lifecycle.ts";
 import type { Context } from "hono";
 import type { RedisAuthThrottle } from "../shared/limits/redis-auth-throttle.ts";
@@ -13,6 +14,7 @@ import type { Logger } from "../shared/logger.ts";
 import type { ThroughputMeter } from "../shared/metrics/throughput-meter.ts";
 import type { ModelCard } from "../shared/models/model-card.ts";
 import type { JobQueue } from "../shared/queue/job-queue.ts";
+import type { ModelResidencyView } from "../shared/queue/model-residency-board.ts";
 import type { QueuePosition } from "../shared/queue/queue-position.ts";
 import type { ReportLedger } from "../shared/result-sink/report-ledger.ts";
 import type { Store } from "../shared/store/store.ts";
@@ -75,10 +77,19 @@ export interface JobStreamSource {
   subscribe(jobId: string, afterId: string, onEntries: (entries: JobStreamEntry[]) => void, onClosed?: (retryMs: number) => void): () => void;
 }
 
+/** Model residency across workers (GET /v1/models) and the admin load/unload commands. */
+export interface ResidencyPort {
+  /** Each listed model's state combined over the live workers. */
+  read(models: readonly string[]): Promise<ModelResidencyView[]>;
+  /** Tells the workers; resolves with how many worker processes listen. */
+  command(command: ModelCommand): Promise<number>;
+}
+
 export interface AppDeps {
   store: Store;
   /** Live workers per model, for /readyz. */
   readiness: ReadinessPort;
+  residency: ResidencyPort;
   /** Every job-row change the API makes (cancel) goes through it. */
   lifecycle: JobLifecycle;
   queue: JobQueue;

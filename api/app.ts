@@ -10,6 +10,7 @@ import { adminGuard } from "./middleware/admin-guard.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { MUTATING_METHODS, rateLimitWrites } from "./middleware/rate-limit-writes.ts";
 import { adminKeysRoutes } from "./routes/admin/admin-keys-routes.ts";
+import { adminModelsRoutes } from "./routes/admin/admin-models-routes.ts";
 import { adminTenantsRoutes } from "./routes/admin/admin-tenants-routes.ts";
 import { healthRoutes } from "./routes/health/health-routes.ts";
 import { jobsRoutes } from "./routes/jobs/jobs-routes.ts";
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.on(MUTATING_METHODS, "/v1/*", except("/v1/admin/*", rateLimitWrites(deps)));
   app.route("/v1/admin/keys", adminKeysRoutes(deps));
   app.route("/v1/admin/tenants", adminTenantsRoutes(deps));
+  app.route("/v1/admin/models", adminModelsRoutes(deps));
   app.use("/v1/jobs/*", compressLarge());
   app.route("/v1/jobs", jobsRoutes(deps));
   app.route("/v1/webhooks", webhooksRoutes(deps));

@@ -14,6 +14,8 @@ import type { Logger } from "../shared/logger.ts";
 import { ThroughputMeter } from "../shared/metrics/throughput-meter.ts";
 import { loadModelCards } from "../shared/models/load-model-cards.ts";
 import { WorkerPresence } from "../shared/queue/worker-presence.ts";
+import { ModelCommandBus } from "../shared/events/model-command-bus.ts";
+import { ModelResidencyBoard } from "../shared/queue/model-residency-board.ts";
 import { openNodeServices, type NodeServices } from "../shared/node-services.ts";
 import { DeadlineSweeper } from "../shared/queue/deadline-sweeper.ts";
 import { QueueAging } from "../shared/queue/queue-aging.ts";
@@ -57,6 +59,8 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const throughput = new ThroughputMeter();
   const waiters = new RedisWaiterSlots({ connection, prefix, maxPerTenant: config.tenantLimits.maxWaiters });
   const presence = new WorkerPresence(connection, prefix, config.reliability.heartbeatMs);
+  const residencyBoard = new ModelResidencyBoard(connection, prefix, config.reliability.heartbeatMs);
+  const modelCommands = new ModelCommandBus(connection, prefix);
   const stopMeter = events.onChange((event) => throughput.observe(event));
   const deps: NodeDeps["deps"] = {
     store,
@@ -78,6 +82,10 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     models,
     readiness: {
       workersPerModel: () => presence.count([...models.keys()]),
+    },
+    residency: {
+      read: (names) => residencyBoard.read(names),
+      command: (command) => modelCommands.publish(command),
     },
     defaultModel: config.models[0].name,
     logger,

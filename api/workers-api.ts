@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import { StreamTokens } from "../shared/auth/stream-token.ts";
 import type { GenqConfig } from "../shared/config.ts";
+import { ModelCommandBus } from "../shared/events/model-command-bus.ts";
 import { PollingJobEvents } from "../shared/events/polling-job-events.ts";
 import { RedisAuthThrottle } from "../shared/limits/redis-auth-throttle.ts";
 import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
@@ -13,6 +14,7 @@ import type { Logger } from "../shared/logger.ts";
 import { ThroughputMeter } from "../shared/metrics/throughput-meter.ts";
 import type { ModelCard } from "../shared/models/model-card.ts";
 import { redisServicesOn, withStore, type NodeServices } from "../shared/node-services.ts";
+import { ModelResidencyBoard } from "../shared/queue/model-residency-board.ts";
 import { QueuePosition } from "../shared/queue/queue-position.ts";
 import { connectRedis } from "../shared/queue/redis-connect.ts";
 import { WorkerPresence } from "../shared/queue/worker-presence.ts";
@@ -54,6 +56,8 @@ export async function createWorkersDeps(services: NodeServices, runtime: Workers
   const prefix = config.queuePrefix;
   const waiters = new RedisWaiterSlots({ connection, prefix, maxPerTenant: config.tenantLimits.maxWaiters });
   const presence = new WorkerPresence(connection, prefix, config.reliability.heartbeatMs);
+  const residencyBoard = new ModelResidencyBoard(connection, prefix, config.reliability.heartbeatMs);
+  const modelCommands = new ModelCommandBus(connection, prefix);
   streamTokenSecret ??= await store.instanceSecrets.getOrCreate("stream-token", Date.now());
   const deps: AppDeps = {
     store,
@@ -70,6 +74,10 @@ export async function createWorkersDeps(services: NodeServices, runtime: Workers
     waiters,
     models,
     readiness: { workersPerModel: () => presence.count([...models.keys()]) },
+    residency: {
+      read: (names) => residencyBoard.read(names),
+      command: (command) => modelCommands.publish(command),
+    },
     defaultModel: runtime.defaultModel,
     logger,
     auth: {

@@ -7,6 +7,7 @@ import { DEFAULT_RETRY_SCHEDULE_MS, retryScheduleSpec } from "./webhooks/retry-s
 import { WebhookAddressPolicy } from "./webhooks/address-policy.ts";
 import { reliabilityConfig, reliabilityEnv, type ReliabilityConfig } from "./reliability-config.ts";
 import { resultSinkConfig, resultSinkEnv, type ResultSinkConfig } from "./result-sink/result-sink-config.ts";
+import { residencyConfig, residencyEnv, type ResidencyConfig } from "./residency-config.ts";
 
 /** The largest GENQ_MAX_TOKENS_LIMIT; beyond it `max_tokens` is malformed, not merely too large. */
 export const MAX_TOKENS_CEILING = 1_000_000;
@@ -95,6 +96,7 @@ const envSchema = z.object({
   GENQ_SPECIAL_TOKENS_IN_CONTENT: z.string().default(""),
   ...reliabilityEnv,
   ...resultSinkEnv,
+  ...residencyEnv,
 });
 
 export interface GenqConfig {
@@ -148,6 +150,8 @@ export interface GenqConfig {
   reliability: ReliabilityConfig;
   /** GENQ_RESULT_SINK (+ _URL, _TOKEN): where a worker writes results; the token the API's internal route takes. */
   resultSink: ResultSinkConfig;
+  /** Which models this worker serves, keep-alive and memory budget (GENQ_WORKER_MODELS, GENQ_MODEL_KEEP_ALIVE, ...). */
+  residency: ResidencyConfig;
 }
 
 export interface TenantLimits {
@@ -210,6 +214,8 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
   if (unknown.length > 0) throw new ConfigError([`GENQ_SPECIAL_TOKENS_IN_CONTENT: ${unknown.join(", ")} is not a model in GENQ_MODELS`]);
   const sink = resultSinkConfig(e);
   if (!sink.config) throw new ConfigError(sink.problems);
+  const residency = residencyConfig(e, models.map((m) => m.name));
+  if ("problem" in residency) throw new ConfigError([residency.problem]);
   return {
     port: e.GENQ_PORT,
     host: e.GENQ_HOST,
@@ -258,6 +264,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     },
     reliability: reliabilityConfig(e),
     resultSink: sink.config,
+    residency,
   };
 }
 

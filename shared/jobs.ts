@@ -26,6 +26,8 @@ export interface JobParams {
   ignoreEos: boolean;
   /** json_object / json_schema: decoding is constrained to it (absent: free text). */
   responseFormat?: ResponseFormat;
+  /** The job's `keep_alive`: how long its model stays loaded once idle, ms (-1 = forever); absent = the worker's default. */
+  keepAliveMs?: number;
 }
 
 export const PRIORITY_ALIASES = { high: 1, normal: 5, low: 8 } as const;

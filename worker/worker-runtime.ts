@@ -1,11 +1,13 @@
 // Starts a complete worker: its result sink (the store, or the API over HTTP), Redis, the inference
-// thread, one BullMQ Worker per model, cancel signals, heartbeats (readiness) and, with the store,
-// the webhook runtime, the reconciler and the retention sweep; `close()` shuts it down without losing jobs.
+// thread, model residency (models load on demand), one BullMQ Worker per served model, cancel
+// signals, heartbeats (readiness and model states) and, with the store, the webhook runtime, the
+// reconciler and the retention sweep; `close()` shuts it down without losing jobs.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Worker } from "bullmq";
 import type { GenqConfig } from "../shared/config.ts";
 import type { Logger } from "../shared/logger.ts";
+import { formatKeepAlive } from "../shared/models/keep-alive.ts";
 import { loadModelCards } from "../shared/models/load-model-cards.ts";
 import { inferenceCounters } from "../shared/metrics/inference-counters.ts";
 import { WorkerPresence } from "../shared/queue/worker-presence.ts";
@@ -15,6 +17,8 @@ import { createGenerateWorker } from "./queue/generate-worker.ts";
 import { AdmissionLookahead } from "./queue/admission-lookahead.ts";
 import { InferenceJobs } from "./queue/inference-jobs.ts";
 import { Reconciler } from "../shared/queue/reconciler.ts";
+import type { ModelResidency } from "./residency/model-residency.ts";
+import { startResidencyRuntime } from "./residency/residency-runtime.ts";
 import { RetentionSweep } from "../shared/retention-sweep.ts";
 import { InferenceClient } from "./thread/inference-client.ts";
 import { startWebhookRuntime } from "./webhooks/webhook-runtime.ts";
@@ -29,17 +33,23 @@ export interface WorkerHandle {
   readonly workers: Worker[];
   /** Resolves (with the reason) if the inference thread dies: the worker can run nothing; exit. */
   readonly fatal: Promise<string>;
+  /** Which models are loaded; its `events` are the load/unload hooks (metrics). */
+  readonly residency: ModelResidency;
 }
 
 const RECONCILE_EVERY_MS = 15_000;
 
 export async function startWorker(config: GenqConfig, logger: Logger): Promise<WorkerHandle> {
-  const models = loadModelCards(config.models, config.specialTokensInContent);
+  const served = config.residency.workerModels;
+  const models = loadModelCards(
+    config.models.filter((m) => served.includes(m.name)),
+    config.specialTokensInContent,
+  );
   const { services, results, withStore } = await openWorkerStorage(config, logger);
   const { connection, events, queue } = services;
 
   const client = await InferenceClient.start({
-    models: config.models,
+    models: config.models.filter((m) => served.includes(m.name)),
     device: config.device,
     dtype: config.dtype,
     maxBatch: config.maxBatch,
@@ -47,6 +57,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     prefillChunkTokens: config.prefillChunkTokens,
     priorityAgingMs: config.priorityAgingMs,
     prefixCacheTokens: config.prefixCacheTokens,
+    // Models load on first demand (residency), not at start.
+    preload: [],
   }).catch((error: Error) => {
     throw new StartupError(`the models could not be loaded (${error.message})`, "check GENQ_MODELS, GENQ_DTYPE and GENQ_DEVICE");
   });
@@ -71,20 +83,23 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     onError: (error) => logger.warn("admission lookahead peek failed", { error }),
   });
 
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const residency = await startResidencyRuntime({ config, cards: models, loader: client, connection, queue, workerId, logger });
   // Webhook delivery, reconciling and retention read and write the store: with GENQ_RESULT_SINK=http
   // the API side runs them (README: Deployments).
   const webhooks = withStore ? await startWebhookRuntime(config, withStore, logger) : undefined;
   const processor = createGenerateJobProcessor({
     results,
     inference,
+    residency: residency.residency,
     models,
     logger,
     lookahead,
     maxJobRuns: config.reliability.maxJobRuns,
   });
-  const workers: Worker[] = config.models.map((m) =>
+  const workers: Worker[] = served.map((model) =>
     createGenerateWorker({
-      model: m.name,
+      model,
       connection,
       prefix: config.queuePrefix,
       concurrency: capacity,
@@ -94,18 +109,17 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     }),
   );
 
-  workers.forEach((worker, i) => workerOf.set(config.models[i].name, worker));
+  workers.forEach((worker, i) => workerOf.set(served[i], worker));
 
-  const reconciler = withStore && new Reconciler({ jobs: withStore.store.jobs, queue, models: config.models.map((m) => m.name), logger });
+  const reconciler = withStore && new Reconciler({ jobs: withStore.store.jobs, queue, models: served, logger });
   const reconcile = () => reconciler?.reconcile().catch((error) => logger.warn("reconcile failed", { error }));
   void reconcile();
   const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
   timer.unref();
-  // Readiness: the API counts live workers per model from these heartbeats.
+  // Readiness: the API counts live workers per model from these heartbeats; GET /v1/models reads the model states.
   const presence = new WorkerPresence(connection, config.queuePrefix, config.reliability.heartbeatMs);
-  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-  const served = config.models.map((m) => m.name);
-  const beat = () => presence.beat(served, workerId).catch((error) => logger.debug("heartbeat failed", { error }));
+  const beat = () =>
+    Promise.all([presence.beat(served, workerId).catch((error) => logger.debug("heartbeat failed", { error })), residency.publish()]);
   await beat();
   const heartbeat = setInterval(beat, config.reliability.heartbeatMs);
   heartbeat.unref();
@@ -118,12 +132,19 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   });
   const sweeper = setInterval(() => void retention?.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs);
   sweeper.unref();
-  for (const model of client.models) logger.info("model loaded", { model: model.name, selfCheck: model.selfCheck });
-  logger.info("worker ready", { models: served, device: config.device, maxBatch: config.maxBatch, resultSink: config.resultSink.kind });
+  logger.info("worker ready", {
+    models: served,
+    device: config.device,
+    maxBatch: config.maxBatch,
+    keepAlive: formatKeepAlive(config.residency.keepAliveMs),
+    memoryBudgetBytes: config.residency.memoryBudgetBytes,
+    resultSink: config.resultSink.kind,
+  });
 
   return {
     workers,
     fatal,
+    residency: residency.residency,
     async close() {
       clearInterval(timer);
       clearInterval(heartbeat);
@@ -132,6 +153,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       // BullMQ stops fetching and resolves once every processor returned; each handed-back job's
       // processor moves it to wait itself (another worker starts it now, not after the lock expires).
       const stopped = Promise.all(workers.map((w) => w.close()));
+      // Jobs still waiting for their model go back to the queue the same way.
+      await residency.close();
       const waiting = inference.handBack("waiting");
       const finished = await inference.drained(config.reliability.shutdownGraceMs);
       const running = finished ? 0 : inference.handBack("all");

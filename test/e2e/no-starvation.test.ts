@@ -22,6 +22,8 @@ afterAll(async () => {
 it("a priority-9 job finishes under a continuous priority-1 stream", async () => {
   const { api } = stack;
   const store = api.nodeDeps.deps.store.jobs;
+  // Models load on first demand: load it before the stream, so the p9 job's aging is not spent on the load.
+  await api.waitFor((await (await api.post("/v1/jobs", { prompt: "warm up", max_tokens: 1 })).json()).id, isTerminalJob);
   const submitP1 = async () => (await (await api.post("/v1/jobs", { prompt: "stream", max_tokens: 40, ignore_eos: true, priority: 1 })).json()).id as string;
   const p1: string[] = [];
   for (let i = 0; i < 4; i++) p1.push(await submitP1());

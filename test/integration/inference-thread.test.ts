@@ -64,7 +64,14 @@ describe("InferenceClient under vitest", () => {
 
   it("starts the thread, reports models, generates and streams", async () => {
     expect(client.models).toEqual([
-      { name: "tiny", vocabSize: 512, contextLength: 2048, selfCheck: expect.stringMatching(/^self-check ok in \d+ ms: batched, chunked prefill/) },
+      {
+        name: "tiny",
+        vocabSize: 512,
+        contextLength: 2048,
+        selfCheck: expect.stringMatching(/^self-check ok in \d+ ms: batched, chunked prefill/),
+        loadMs: expect.any(Number),
+        residentBytes: expect.any(Number),
+      },
     ]);
     const stats: FromThreadMessage[] = [];
     const stopStats = client.subscribe((m) => m.type === "stats" && stats.push(m));

@@ -4,13 +4,15 @@
 // API over HTTP), which announces it. The row turns `running` when
 // the engine starts the job (the worker holds a lookahead of unstarted jobs); deadlines expire it.
 // Invariant 7: a crash hands the job back to the queue; only a job whose engine runs all crashed,
-// maxJobRuns times (the last one alone), fails, as POISON_JOB.
+// maxJobRuns times (the last one alone), fails, as POISON_JOB. The job holds its model (residency)
+// from before it enters the engine until its outcome; its keep_alive applies once the model is idle.
 import { WaitingError, type Job } from "bullmq";
 import type { GenerateJobPayload, JobInput, JobParams } from "../../shared/jobs.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { ModelCard } from "../../shared/models/model-card.ts";
 import type { ResultSink } from "../../shared/result-sink/result-sink.ts";
 import { isTerminalStatus } from "../../shared/store/schema/jobs.ts";
+import { ResidencyClosedError, type ModelLease, type ModelResidency } from "../residency/model-residency.ts";
 import type { AdmissionLookahead } from "./admission-lookahead.ts";
 import type { InferenceJobs } from "./inference-jobs.ts";
 
@@ -18,6 +20,8 @@ export interface GenerateJobProcessorDeps {
   /** Where the row is read and every transition is written (GENQ_RESULT_SINK). */
   results: ResultSink;
   inference: InferenceJobs;
+  /** Loads the job's model on demand (waiting while the memory budget has no room for it). */
+  residency: Pick<ModelResidency, "acquire">;
   models: Map<string, ModelCard>;
   logger: Logger;
   /** Tracks the unstarted jobs this worker holds (urgent work may displace them). */
@@ -76,6 +80,18 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
       await results.fail(id, "ENGINE_ERROR", `the prompt could not be rendered: ${(error as Error).message}`);
       return "failed";
     }
+    let lease: ModelLease;
+    try {
+      lease = await deps.residency.acquire(row.model);
+    } catch (error) {
+      if (error instanceof ResidencyClosedError) {
+        // Shutting down before the model was ready: back to the queue unchanged, no attempt spent.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      await results.fail(id, "ENGINE_ERROR", (error as Error).message);
+      return "failed";
+    }
     let notRunnable = false;
     let timedOut = false;
     let runTimer: NodeJS.Timeout | undefined;
@@ -127,7 +143,10 @@ export function createGenerateJobProcessor(deps: GenerateJobProcessorDeps) {
         },
         { onStarted: () => void (starting = onStarted()), onDelta: (text, tokens) => results.delta(id, text, tokens) },
       )
-      .finally(() => deps.lookahead?.release(id));
+      .finally(() => {
+        deps.lookahead?.release(id);
+        lease(params.keepAliveMs);
+      });
     // The `running` write must land before the result is written.
     await starting;
     clearTimeout(runTimer);

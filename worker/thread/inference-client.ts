@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { GenerationRequest } from "../engine/generation.ts";
-import type { FromThreadMessage, InferenceThreadOptions, ToThreadMessage } from "./thread-messages.ts";
+import type { FromThreadMessage, InferenceThreadOptions, LoadedModelInfo, ToThreadMessage } from "./thread-messages.ts";
 
 type ReadyModels = Extract<FromThreadMessage, { type: "ready" }>["models"];
 type Listener = (message: FromThreadMessage) => void;
@@ -28,6 +28,11 @@ function threadBootstrapUrl(): URL {
   const entry = new URL("./inference-thread.ts", import.meta.url).href;
   const source = `import { register } from ${JSON.stringify(tsxEsmApi)};\nregister();\nawait import(${JSON.stringify(entry)});\n`;
   return new URL(`data:text/javascript,${encodeURIComponent(source)}`);
+}
+
+/** A load or unload that could not finish because the thread died (not the model's fault). */
+export class InferenceThreadGoneError extends Error {
+  override name = "InferenceThreadGoneError";
 }
 
 export class InferenceClient {
@@ -99,6 +104,38 @@ export class InferenceClient {
 
   withdraw(id: string): void {
     if (!this.exited) this.send({ type: "withdraw", id });
+  }
+
+  /** Loads a model in the thread (session + self-check); resolves with what it holds, rejects with why it failed. */
+  load(model: string): Promise<LoadedModelInfo> {
+    return this.request({ type: "load", model }, (m) =>
+      m.type === "model-loaded" && m.model.name === model ? m.model : m.type === "model-load-failed" && m.model === model ? new Error(m.message) : undefined,
+    );
+  }
+
+  /** Releases a model's session once its engine has no work; resolves when it is gone. */
+  unload(model: string): Promise<void> {
+    return this.request({ type: "unload", model }, (m) => (m.type === "model-unloaded" && m.model === model ? true : undefined)).then(() => {});
+  }
+
+  /** Sends a message and settles on the first answer `match` recognises (an Error rejects); the thread's death rejects. */
+  private request<T>(message: ToThreadMessage, match: (m: FromThreadMessage) => T | Error | undefined): Promise<T> {
+    if (this.exited) return Promise.reject(new InferenceThreadGoneError("inference thread is not running"));
+    return new Promise<T>((resolve, reject) => {
+      const settle = (outcome: T | Error) => {
+        stop();
+        this.crashListeners.delete(onCrash);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      const onCrash = (reason: string) => settle(new InferenceThreadGoneError(reason));
+      const stop = this.subscribe((m) => {
+        const outcome = match(m);
+        if (outcome !== undefined) settle(outcome);
+      });
+      this.crashListeners.add(onCrash);
+      this.send(message);
+    });
   }
 
   /** Every message from the thread; returns the unsubscribe function. */

@@ -1,10 +1,13 @@
-// Entry of the inference thread (worker_threads): loads every model's session, answers `ready` or
-// `init-failed`, then steps the engines while any has work, reading messages between steps.
+// Entry of the inference thread (worker_threads): loads the preloaded models' sessions, answers
+// `ready` or `init-failed`, then steps the engines while any has work, reading messages between
+// steps; other models load and unload on request (model residency).
 import { parentPort, workerData } from "node:worker_threads";
 import { loadModelCard } from "../../shared/models/model-card.ts";
 import { CausalLm } from "../model/causal-lm.ts";
+import { kvBytes, weightsBytes } from "../model/model-footprint.ts";
+import { modelFilePath } from "../model/model-file-path.ts";
 import { InferenceEngine } from "../engine/inference-engine.ts";
-import type { FromThreadMessage, InferenceThreadOptions, ToThreadMessage } from "./thread-messages.ts";
+import type { FromThreadMessage, InferenceThreadOptions, LoadedModelInfo, ToThreadMessage } from "./thread-messages.ts";
 
 /** While busy, a `stats` message at most this often (and once more on going idle). */
 const STATS_EVERY_MS = 500;
@@ -33,7 +36,13 @@ function flush(): void {
 }
 
 const engines = new Map<string, InferenceEngine>();
-const sessions: CausalLm[] = [];
+const sessions = new Map<string, { lm: CausalLm; info: LoadedModelInfo }>();
+/** Loads run one at a time, in order, between (not during) engine steps' awaits. */
+let loads: Promise<unknown> = Promise.resolve();
+/** Unloads asked for while the engine still had work: done once it has none. */
+const unloadWhenIdle = new Set<string>();
+/** Counters of unloaded engines, so the thread's totals never go down. */
+const retired = { preemptions: 0, promptTokens: 0, prefixCacheHitTokens: 0 };
 let shuttingDown = false;
 let wake: (() => void) | null = null;
 
@@ -54,31 +63,79 @@ port.on("message", (message: ToThreadMessage) => {
     case "shutdown":
       shuttingDown = true;
       break;
+    case "load": {
+      const name = message.model;
+      unloadWhenIdle.delete(name);
+      loads = loads.then(() =>
+        loadModel(name).then(
+          (info) => postNow({ type: "model-loaded", model: info }),
+          (error: unknown) => postNow({ type: "model-load-failed", model: name, message: errorMessage(error) }),
+        ),
+      );
+      break;
+    }
+    case "unload":
+      unloadWhenIdle.add(message.model);
+      loads = loads.then(unloadIdle);
+      break;
   }
   flush();
   wake?.();
 });
 
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Creates the session (with its load-time batch self-check) and the engine; a loaded model answers at once. */
+async function loadModel(name: string): Promise<LoadedModelInfo> {
+  const loaded = sessions.get(name);
+  if (loaded) return loaded.info;
+  const entry = options.models.find((m) => m.name === name);
+  if (!entry) throw new Error(`model "${name}" is not registered in this worker`);
+  const startedMs = performance.now();
+  const card = loadModelCard(name, entry.path);
+  const lm = await CausalLm.load(entry.path, card.config, { device: options.device, dtype: options.dtype });
+  const kvTokens = options.maxKvTokens + (options.prefixCacheTokens ?? 0);
+  const info: LoadedModelInfo = {
+    name,
+    vocabSize: card.vocabSize,
+    contextLength: card.contextLength,
+    selfCheck: lm.selfCheck?.summary ?? "self-check skipped",
+    loadMs: performance.now() - startedMs,
+    residentBytes: weightsBytes(modelFilePath(entry.path, options.dtype)) + kvBytes(lm.signature.kv, kvTokens),
+  };
+  sessions.set(name, { lm, info });
+  engines.set(name, new InferenceEngine(card, lm, options, post));
+  return info;
+}
+
+/** Releases the sessions asked to unload whose engines have no work left. */
+async function unloadIdle(): Promise<void> {
+  for (const name of [...unloadWhenIdle]) {
+    const engine = engines.get(name);
+    if (engine?.hasWork) continue;
+    unloadWhenIdle.delete(name);
+    const session = sessions.get(name);
+    if (engine) {
+      const stats = engine.stats();
+      retired.preemptions += stats.preemptions;
+      retired.promptTokens += stats.counters.promptTokens;
+      retired.prefixCacheHitTokens += stats.counters.prefixCacheHitTokens;
+    }
+    engines.delete(name);
+    sessions.delete(name);
+    await session?.lm.release();
+    postNow({ type: "model-unloaded", model: name });
+  }
+}
+
 async function init(): Promise<boolean> {
   try {
-    for (const { name, path } of options.models) {
-      const card = loadModelCard(name, path);
-      const lm = await CausalLm.load(path, card.config, { device: options.device, dtype: options.dtype });
-      sessions.push(lm);
-      engines.set(name, new InferenceEngine(card, lm, options, post));
-    }
-    postNow({
-      type: "ready",
-      models: [...engines.values()].map((e, i) => ({
-        name: e.card.name,
-        vocabSize: e.card.vocabSize,
-        contextLength: e.card.contextLength,
-        selfCheck: sessions[i].selfCheck?.summary ?? "self-check skipped",
-      })),
-    });
+    const models: LoadedModelInfo[] = [];
+    for (const { name } of options.models) if (!options.preload || options.preload.includes(name)) models.push(await loadModel(name));
+    postNow({ type: "ready", models });
     return true;
   } catch (error) {
-    postNow({ type: "init-failed", message: error instanceof Error ? error.message : String(error) });
+    postNow({ type: "init-failed", message: errorMessage(error) });
     return false;
   }
 }
@@ -92,9 +149,9 @@ function postStats(): void {
     kvTokens: all.reduce((n, s) => n + s.kvTokens, 0),
     kvBytes: all.reduce((n, s) => n + s.kvBytes, 0),
     stepMs: Math.max(0, ...all.map((s) => s.stepMs)),
-    preemptions: all.reduce((n, s) => n + s.preemptions, 0),
-    promptTokensTotal: all.reduce((n, s) => n + s.counters.promptTokens, 0),
-    prefixCacheHitTokensTotal: all.reduce((n, s) => n + s.counters.prefixCacheHitTokens, 0),
+    preemptions: all.reduce((n, s) => n + s.preemptions, retired.preemptions),
+    promptTokensTotal: all.reduce((n, s) => n + s.counters.promptTokens, retired.promptTokens),
+    prefixCacheHitTokensTotal: all.reduce((n, s) => n + s.counters.prefixCacheHitTokens, retired.prefixCacheHitTokens),
   });
 }
 
@@ -103,6 +160,8 @@ async function loop(): Promise<void> {
   let wasBusy = false;
   while (!shuttingDown) {
     const busy = [...engines.values()].filter((e) => e.hasWork);
+    // An unload that waited for its engine to drain runs once it has.
+    if ([...unloadWhenIdle].some((name) => !engines.get(name)?.hasWork)) loads = loads.then(unloadIdle);
     if (busy.length === 0) {
       if (wasBusy) postStats();
       flush();
@@ -124,5 +183,6 @@ async function loop(): Promise<void> {
 }
 
 if (await init()) await loop();
-await Promise.allSettled(sessions.map((s) => s.release()));
+await loads.catch(() => {});
+await Promise.allSettled([...sessions.values()].map((s) => s.lm.release()));
 port.close();

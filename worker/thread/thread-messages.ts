@@ -21,6 +21,20 @@ export interface InferenceThreadOptions {
   priorityAgingMs?: number;
   /** Prompt-prefix KV cache per model, in tokens (GENQ_PREFIX_CACHE_TOKENS); 0 or absent = off. */
   prefixCacheTokens?: number;
+  /** Models loaded before `ready` (absent = all); the others load on a `load` message. */
+  preload?: string[];
+}
+
+/** A model the thread loaded: its card facts, the self-check's line, how long loading took and what it holds. */
+export interface LoadedModelInfo {
+  name: string;
+  vocabSize: number;
+  contextLength: number;
+  selfCheck: string;
+  /** Session creation + batch self-check, wall-clock ms. */
+  loadMs: number;
+  /** Weight files + KV cache budget (model-footprint.ts). */
+  residentBytes: number;
 }
 
 export type ToThreadMessage =
@@ -28,7 +42,11 @@ export type ToThreadMessage =
   | { type: "cancel"; id: string }
   /** Give back a job that has not started (answered by `withdrawn`; ignored once it started). */
   | { type: "withdraw"; id: string }
-  | { type: "shutdown" };
+  | { type: "shutdown" }
+  /** Load a model of `models` (answered by model-loaded or model-load-failed; loaded already: model-loaded again). */
+  | { type: "load"; model: string }
+  /** Release a model's session once its engine has no work (answered by model-unloaded). */
+  | { type: "unload"; model: string };
 
 export type FromThreadMessage =
   /** Everything one engine step (or one handled message) produced, in order: one postMessage per step. */
@@ -36,9 +54,12 @@ export type FromThreadMessage =
   | {
       type: "ready";
       /** selfCheck: the load-time batch self-check's one line (the feeding mode it settled on, its cost). */
-      models: Array<{ name: string; vocabSize: number; contextLength: number; selfCheck: string }>;
+      models: LoadedModelInfo[];
     }
   | { type: "init-failed"; message: string }
+  | { type: "model-loaded"; model: LoadedModelInfo }
+  | { type: "model-load-failed"; model: string; message: string }
+  | { type: "model-unloaded"; model: string }
   | GenerationEvent
   /**
    * Engine load, at most every 500 ms while busy. `running` = admitted (decoding or prefilling);

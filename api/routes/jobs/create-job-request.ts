@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { MAX_TOKENS_CEILING, type TenantLimits } from "../../../shared/config.ts";
 import { DEFAULT_PRIORITY, PRIORITY_ALIASES } from "../../../shared/jobs.ts";
+import { KEEP_ALIVE_HINT, parseKeepAlive } from "../../../shared/models/keep-alive.ts";
 import { responseFormatSchema } from "../../../shared/structured-output/response-format.ts";
 import { WEBHOOK_EVENTS } from "../../../shared/webhooks/webhook-events.ts";
 
@@ -39,6 +40,16 @@ const webhookUrl = z
   .min(1)
   .max(2048)
   .refine((s) => !/[\p{Cc}\s]/u.test(s), "must not contain spaces or control characters");
+
+/** Ollama's keep_alive: how long the model stays loaded once idle after this job; → milliseconds (-1 = forever). */
+const keepAlive = z.union([z.number(), z.string().max(32)]).transform((spec, ctx) => {
+  const ms = parseKeepAlive(spec);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: KEEP_ALIVE_HINT });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 const priority = z
   .union([z.number().int().min(0).max(9), z.enum(["high", "normal", "low"])])
@@ -79,6 +90,7 @@ export function createJobRequestSchema(limits: Pick<TenantLimits, "maxPromptChar
       // running longer → expired RUN_TIMEOUT with the partial output.
       max_queue_seconds: z.number().positive().max(MAX_DEADLINE_SECONDS).optional(),
       timeout_seconds: z.number().positive().max(MAX_DEADLINE_SECONDS).optional(),
+      keep_alive: keepAlive.optional(),
       webhook: z
         .strictObject({
           url: webhookUrl,

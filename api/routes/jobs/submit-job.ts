@@ -134,5 +134,6 @@ function toParams(body: CreateJobRequest): JobParams {
     stop: body.stop ?? [],
     ignoreEos: body.ignore_eos,
     ...(body.response_format && body.response_format.type !== "text" ? { responseFormat: body.response_format } : {}),
+    ...(body.keep_alive !== undefined ? { keepAliveMs: body.keep_alive } : {}),
   };
 }

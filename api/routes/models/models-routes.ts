@@ -1,18 +1,36 @@
 // GET /v1/models and GET /v1/models/:id: the configured models (GENQ_MODELS) as OpenAI model
-// objects; an unknown id is 404 `model_not_found` in OpenAI's error shape.
+// objects, plus genq's residency fields per model (state across workers, which workers hold it,
+// resident bytes, last use, load time); an unknown id is 404 `model_not_found` in OpenAI's error shape.
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { GenqError } from "../../../shared/errors.ts";
 import type { ModelCard } from "../../../shared/models/model-card.ts";
+import type { ModelResidencyView } from "../../../shared/queue/model-residency-board.ts";
 
-function modelObject(card: ModelCard) {
-  return { id: card.name, object: "model" as const, created: Math.floor(card.createdAtMs / 1000), owned_by: "genq" };
+const unixSeconds = (ms: number) => Math.floor(ms / 1000);
+
+function modelObject(card: ModelCard, residency: ModelResidencyView) {
+  return {
+    id: card.name,
+    object: "model" as const,
+    created: unixSeconds(card.createdAtMs),
+    owned_by: "genq",
+    state: residency.state,
+    workers: residency.workers.map((w) => ({ id: w.id, state: w.state, resident_bytes: w.residentBytes })),
+    resident_bytes: residency.residentBytes,
+    last_used_at: residency.lastUsedAtMs === null ? null : unixSeconds(residency.lastUsedAtMs),
+    load_seconds: residency.loadSeconds,
+  };
 }
 
 export function modelsRoutes(deps: AppDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
-    .get("/", (c) => c.json({ object: "list", data: [...deps.models.values()].map(modelObject) }))
-    .get("/:id", (c) => {
+    .get("/", async (c) => {
+      const cards = [...deps.models.values()];
+      const views = await deps.residency.read(cards.map((card) => card.name));
+      return c.json({ object: "list", data: cards.map((card, i) => modelObject(card, views[i])) });
+    })
+    .get("/:id", async (c) => {
       const id = c.req.param("id");
       const card = deps.models.get(id);
       if (!card) {
@@ -20,6 +38,7 @@ export function modelsRoutes(deps: AppDeps): Hono<AppEnv> {
           errors: [{ field: "model", message: "unknown model" }],
         });
       }
-      return c.json(modelObject(card));
+      const [view] = await deps.residency.read([id]);
+      return c.json(modelObject(card, view));
     });
 }
