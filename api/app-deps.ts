@@ -16,8 +16,9 @@ import type { ModelCard } from "../shared/models/model-card.ts";
 import type { JobQueue } from "../shared/queue/job-queue.ts";
 import type { ModelResidencyView } from "../shared/queue/model-residency-board.ts";
 import type { QueuePosition } from "../shared/queue/queue-position.ts";
+import type { ReportLedger } from "../shared/result-sink/report-ledger.ts";
 import type { Store } from "../shared/store/store.ts";
-import type { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
+import type { JobStreamEntry } from "../shared/streams/job-stream-reader.ts";
 import type { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
 import type { WebhookDispatcher } from "../shared/webhooks/webhook-dispatcher.ts";
 import type { WorkerReport } from "../shared/dashboard/worker-reports.ts";
@@ -65,6 +66,20 @@ export interface ReadinessPort {
   workersPerModel(): Promise<Record<string, number>>;
 }
 
+/**
+ * Long-poll wake-ups and cancel signals: on Node the Redis pub/sub bus (JobEventBus); on Workers,
+ * which cannot hold a subscription, store polling (shared/events/polling-job-events.ts).
+ */
+export type JobEvents = Pick<JobEventBus, "waitForChange" | "publishCancel" | "waiterCount">;
+
+/**
+ * Job streams for SSE: on Node one blocking reader per process (JobStreamReader); on Workers a
+ * bounded read per response (BoundedJobStreamReader), which calls `onClosed` with a retry hint.
+ */
+export interface JobStreamSource {
+  subscribe(jobId: string, afterId: string, onEntries: (entries: JobStreamEntry[]) => void, onClosed?: (retryMs: number) => void): () => void;
+}
+
 /** Model residency across workers (GET /v1/models) and the admin load/unload commands. */
 export interface ResidencyPort {
   /** Each listed model's state combined over the live workers. */
@@ -98,9 +113,9 @@ export interface AppDeps {
   lifecycle: JobLifecycle;
   queue: JobQueue;
   /** Row-change wake-ups (long-polls) and cancel signals. */
-  events: JobEventBus;
-  /** SSE: one blocking reader of job streams per process. */
-  streams: JobStreamReader;
+  events: JobEvents;
+  /** SSE: job streams. */
+  streams: JobStreamSource;
   /** Redelivery of a job's webhooks. */
   webhooks: WebhookDispatcher;
   /** SSRF rules for webhook URLs at submit. */
@@ -123,6 +138,8 @@ export interface AppDeps {
   limits: ApiLimits;
   /** GENQ_PUBLIC_URL: base of problem+json `type` links ("" = relative links). */
   publicUrl: string;
+  /** GENQ_RESULT_SINK_TOKEN set: POST /internal/v1/results takes reports from GENQ_RESULT_SINK=http workers. */
+  resultReports?: { token: string; ledger: ReportLedger };
   now: () => number;
 }
 

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { except } from "hono/combine";
 import type { AppDeps, AppEnv } from "./app-deps.ts";
 import { GenqError } from "../shared/errors.ts";
+import { RESULTS_PATH } from "../shared/result-sink/result-report.ts";
 import { createErrorHandler, errorResponse } from "./middleware/problem-response.ts";
 import { adminGuard } from "./middleware/admin-guard.ts";
 import { authenticate } from "./middleware/authenticate.ts";
@@ -17,6 +18,7 @@ import { modelsRoutes } from "./routes/models/models-routes.ts";
 import { openAiRoutes } from "./routes/openai/openai-routes.ts";
 import { compressLarge } from "./middleware/compress-large.ts";
 import { problemPages } from "./routes/problems/problem-pages.ts";
+import { resultsRoutes } from "./routes/internal/results-routes.ts";
 import { webhooksRoutes } from "./routes/webhooks/webhooks-routes.ts";
 import { dashboardAccess } from "./middleware/dashboard-access.ts";
 import { dashboardPage } from "./routes/dashboard/dashboard-page.ts";
@@ -29,6 +31,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", healthRoutes(deps));
   app.route("/problems", problemPages());
   app.route("/dashboard", dashboardPage(deps));
+  // Worker-to-API reports (GENQ_RESULT_SINK=http): their own token, never an API key.
+  app.route(RESULTS_PATH, resultsRoutes(deps));
   // Admin routes take GENQ_ADMIN_KEY instead of an API key; everything else under /v1 needs a
   // key (unless the startup policy allows open access), so new routes are authenticated by default.
   // The dashboard feed takes either (dashboard-access.ts).

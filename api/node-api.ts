@@ -6,6 +6,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { Context } from "hono";
 import { StreamTokens } from "../shared/auth/stream-token.ts";
 import type { GenqConfig } from "../shared/config.ts";
+import type { JobEventBus } from "../shared/events/job-event-bus.ts";
 import { RedisAuthThrottle } from "../shared/limits/redis-auth-throttle.ts";
 import { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
 import { RedisWaiterSlots } from "../shared/limits/redis-waiter-slots.ts";
@@ -18,11 +19,15 @@ import { ModelResidencyBoard } from "../shared/queue/model-residency-board.ts";
 import { openNodeServices, type NodeServices } from "../shared/node-services.ts";
 import { DeadlineSweeper } from "../shared/queue/deadline-sweeper.ts";
 import { QueueAging } from "../shared/queue/queue-aging.ts";
+import { Reconciler } from "../shared/queue/reconciler.ts";
+import { RetentionSweep } from "../shared/retention-sweep.ts";
+import type { Store } from "../shared/store/store.ts";
 import { QueuePosition } from "../shared/queue/queue-position.ts";
 import { QueueDepth } from "../shared/queue/queue-depth.ts";
 import { WorkerReports } from "../shared/dashboard/worker-reports.ts";
 import { WebhookFailureFeed } from "../shared/dashboard/webhook-failure-feed.ts";
 import { nodeMetrics } from "./node-metrics.ts";
+import { ReportLedger } from "../shared/result-sink/report-ledger.ts";
 import { openStore } from "../shared/store/open-store.ts";
 import { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
 import { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
@@ -31,7 +36,8 @@ import { apiLimits, type AppDeps } from "./app-deps.ts";
 import { resolveAuthPolicy } from "./auth/auth-policy.ts";
 
 export interface NodeDeps {
-  deps: AppDeps;
+  /** On Node the long-lived Redis subscribers themselves (tests inspect them). */
+  deps: AppDeps & { events: JobEventBus; streams: JobStreamReader };
   services: NodeServices;
   close(): Promise<void>;
 }
@@ -63,7 +69,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const queueDepth = new QueueDepth({ connection, prefix });
   const workerReports = new WorkerReports({ connection, prefix, staleMs: 3 * Math.max(1_000, config.reliability.heartbeatMs) });
   const webhookFailures = new WebhookFailureFeed(connection, prefix);
-  const deps: AppDeps = {
+  const deps: NodeDeps["deps"] = {
     store,
     lifecycle: services.lifecycle,
     queue: services.queue,
@@ -106,6 +112,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     },
     limits: apiLimits(config),
     publicUrl: config.delivery.publicUrl,
+    resultReports: config.resultSink.token ? { token: config.resultSink.token, ledger: new ReportLedger({ connection, prefix }) } : undefined,
     now: Date.now,
   };
   // Deadlines (max_queue_seconds, timeout_seconds) are enforced by the API, so they hold with no
@@ -114,12 +121,14 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   sweeper.start();
   const aging = new QueueAging({ jobs: store.jobs, queue: services.queue, agingMs: config.priorityAgingMs, logger });
   aging.start();
+  const storeChores = config.resultSink.token ? startStoreChores(config, store, services, [...models.keys()], logger) : () => {};
   return {
     deps,
     services,
     async close() {
       await sweeper.stop();
       await aging.stop();
+      storeChores();
       stopMeter();
       waiters.close();
       await streams.close();
@@ -173,4 +182,21 @@ export async function startApi(config: GenqConfig, logger: Logger): Promise<ApiH
 /** @hono/node-server puts the IncomingMessage in c.env; its socket is the peer (no headers trusted). */
 function socketAddress(c: Context): string | undefined {
   return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;
+}
+
+const RECONCILE_EVERY_MS = 15_000;
+
+/**
+ * With GENQ_RESULT_SINK_TOKEN set, GENQ_RESULT_SINK=http workers (which open no store) may be all
+ * there is: the API then also re-enqueues lost jobs and applies retention. Returns the stopper.
+ */
+function startStoreChores(config: GenqConfig, store: Store, services: NodeServices, models: string[], logger: Logger): () => void {
+  const reconciler = new Reconciler({ jobs: store.jobs, queue: services.queue, models, logger });
+  const retention = new RetentionSweep({ jobs: store.jobs, connection: services.connection, prefix: config.queuePrefix, retentionMs: config.reliability.jobRetentionMs, logger });
+  const timers = [
+    setInterval(() => void reconciler.reconcile().catch((error) => logger.warn("reconcile failed", { error })), RECONCILE_EVERY_MS),
+    setInterval(() => void retention.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs),
+  ];
+  timers.forEach((timer) => timer.unref());
+  return () => timers.forEach((timer) => clearInterval(timer));
 }

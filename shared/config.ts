@@ -6,6 +6,7 @@ import { z } from "zod";
 import { DEFAULT_RETRY_SCHEDULE_MS, retryScheduleSpec } from "./webhooks/retry-schedule.ts";
 import { WebhookAddressPolicy } from "./webhooks/address-policy.ts";
 import { reliabilityConfig, reliabilityEnv, type ReliabilityConfig } from "./reliability-config.ts";
+import { resultSinkConfig, resultSinkEnv, type ResultSinkConfig } from "./result-sink/result-sink-config.ts";
 import { residencyConfig, residencyEnv, type ResidencyConfig } from "./residency-config.ts";
 import { metricsConfig, metricsEnv, type MetricsConfig } from "./metrics/metrics-config.ts";
 
@@ -95,6 +96,7 @@ const envSchema = z.object({
   GENQ_MAX_WAITERS_PER_TENANT: intInRange(0, 1_000_000).default(1_000),
   GENQ_SPECIAL_TOKENS_IN_CONTENT: z.string().default(""),
   ...reliabilityEnv,
+  ...resultSinkEnv,
   ...residencyEnv,
   ...metricsEnv,
 });
@@ -150,6 +152,8 @@ export interface GenqConfig {
   tenantLimits: TenantLimits;
   /** Crash handling, shutdown, heartbeats and retention (GENQ_MAX_JOB_RUNS, GENQ_SHUTDOWN_GRACE_MS, ...). */
   reliability: ReliabilityConfig;
+  /** GENQ_RESULT_SINK (+ _URL, _TOKEN): where a worker writes results; the token the API's internal route takes. */
+  resultSink: ResultSinkConfig;
   /** Which models this worker serves, keep-alive and memory budget (GENQ_WORKER_MODELS, GENQ_MODEL_KEEP_ALIVE, ...). */
   residency: ResidencyConfig;
 }
@@ -212,6 +216,8 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
   const specialTokensInContent = e.GENQ_SPECIAL_TOKENS_IN_CONTENT.split(",").map((n) => n.trim()).filter(Boolean);
   const unknown = specialTokensInContent.filter((n) => !models.some((m) => m.name === n));
   if (unknown.length > 0) throw new ConfigError([`GENQ_SPECIAL_TOKENS_IN_CONTENT: ${unknown.join(", ")} is not a model in GENQ_MODELS`]);
+  const sink = resultSinkConfig(e);
+  if (!sink.config) throw new ConfigError(sink.problems);
   const residency = residencyConfig(e, models.map((m) => m.name));
   if ("problem" in residency) throw new ConfigError([residency.problem]);
   return {
@@ -262,6 +268,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
       maxWaiters: e.GENQ_MAX_WAITERS_PER_TENANT,
     },
     reliability: reliabilityConfig(e),
+    resultSink: sink.config,
     residency,
   };
 }

@@ -179,6 +179,12 @@ export const ERROR_CODES = {
     description: "Webhook deliveries were asked for a job submitted without `webhook`.",
     fix: "Submit jobs with `webhook: {url}` to get deliveries.",
   },
+  REPORT_IN_PROGRESS: {
+    status: 409,
+    title: "Result report in progress",
+    description: "A worker's result report with this `report_id` is being applied right now (internal results route); the report itself is fine.",
+    fix: "Send the same report again after a short wait: the retry gets the first report's answer.",
+  },
   QUEUE_UNAVAILABLE: {
     status: 503,
     title: "Queue unavailable",

@@ -1,6 +1,7 @@
-// Starts a complete worker: the store, Redis, the inference thread, model residency (models load on
-// demand), one BullMQ Worker per served model, cancel signals, the reconciler, heartbeats
-// (readiness and model states) and the retention sweep; `close()` shuts it down without losing jobs.
+// Starts a complete worker: its result sink (the store, or the API over HTTP), Redis, the inference
+// thread, model residency (models load on demand), one BullMQ Worker per served model, cancel
+// signals, heartbeats (readiness and model states) and, with the store, the webhook runtime, the
+// reconciler and the retention sweep; `close()` shuts it down without losing jobs.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Worker } from "bullmq";
@@ -9,23 +10,22 @@ import type { Logger } from "../shared/logger.ts";
 import { formatKeepAlive } from "../shared/models/keep-alive.ts";
 import { loadModelCards } from "../shared/models/load-model-cards.ts";
 import { WebhookFailureFeed } from "../shared/dashboard/webhook-failure-feed.ts";
-import { openNodeServices } from "../shared/node-services.ts";
 import { WorkerPresence } from "../shared/queue/worker-presence.ts";
 import { StartupError } from "../shared/startup/startup-failure.ts";
-import { openStore } from "../shared/store/open-store.ts";
 import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
 import { createGenerateWorker } from "./queue/generate-worker.ts";
 import { AdmissionLookahead } from "./queue/admission-lookahead.ts";
 import { InferenceJobs } from "./queue/inference-jobs.ts";
-import { Reconciler } from "./queue/reconciler.ts";
+import { Reconciler } from "../shared/queue/reconciler.ts";
 import type { ModelResidency } from "./residency/model-residency.ts";
 import { startResidencyRuntime } from "./residency/residency-runtime.ts";
-import { RetentionSweep } from "./retention-sweep.ts";
+import { RetentionSweep } from "../shared/retention-sweep.ts";
 import { JobLatencyTracker } from "./metrics/job-latency-tracker.ts";
 import { WorkerMetrics } from "./metrics/worker-metrics.ts";
 import { startWorkerObservability } from "./metrics/worker-observability.ts";
 import { InferenceClient } from "./thread/inference-client.ts";
 import { startWebhookRuntime } from "./webhooks/webhook-runtime.ts";
+import { openWorkerStorage } from "./worker-storage.ts";
 
 export interface WorkerHandle {
   /**
@@ -53,15 +53,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     config.models.filter((m) => served.includes(m.name)),
     config.specialTokensInContent,
   );
-  const store = await openStore(config);
-  try {
-    await store.checkWritable();
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  const services = await openNodeServices(config, store, logger, "patient");
-  const { connection, events, queue, lifecycle } = services;
+  const { services, results, withStore } = await openWorkerStorage(config, logger);
+  const { connection, events, queue } = services;
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const metrics = new WorkerMetrics({ workerId, models: served, maxKvTokens: config.maxKvTokens });
   // Before the inference thread starts: a metrics port in use fails at once. Models start
@@ -116,15 +109,18 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   residency.residency.events.onChange(syncModelStates);
   residency.residency.events.onLoaded((e) => metrics.modelLoaded(e.model, e.loadSeconds));
   residency.residency.events.onUnloaded((e) => metrics.modelUnloaded(e.model));
-  const webhooks = await startWebhookRuntime(config, services, logger, {
-    attemptMetrics: {
-      metrics: { deliveries: metrics.webhookDeliveries, seconds: metrics.webhookDeliverySeconds },
-      failures: new WebhookFailureFeed(connection, config.queuePrefix),
-    },
-  });
+  // Webhook delivery, reconciling and retention read and write the store: with GENQ_RESULT_SINK=http
+  // the API side runs them (README: Deployments).
+  const webhooks = withStore
+    ? await startWebhookRuntime(config, withStore, logger, {
+        attemptMetrics: {
+          metrics: { deliveries: metrics.webhookDeliveries, seconds: metrics.webhookDeliverySeconds },
+          failures: new WebhookFailureFeed(connection, config.queuePrefix),
+        },
+      })
+    : undefined;
   const processor = createGenerateJobProcessor({
-    jobs: store.jobs,
-    lifecycle,
+    results,
     inference,
     residency: residency.residency,
     models,
@@ -146,8 +142,8 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
 
   workers.forEach((worker, i) => workerOf.set(served[i], worker));
 
-  const reconciler = new Reconciler({ jobs: store.jobs, queue, models: served, logger });
-  const reconcile = () => reconciler.reconcile().catch((error) => logger.warn("reconcile failed", { error }));
+  const reconciler = withStore && new Reconciler({ jobs: withStore.store.jobs, queue, models: served, logger });
+  const reconcile = () => reconciler?.reconcile().catch((error) => logger.warn("reconcile failed", { error }));
   void reconcile();
   const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
   timer.unref();
@@ -158,14 +154,14 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   await beat();
   const heartbeat = setInterval(beat, config.reliability.heartbeatMs);
   heartbeat.unref();
-  const retention = new RetentionSweep({
-    jobs: store.jobs,
+  const retention = withStore && new RetentionSweep({
+    jobs: withStore.store.jobs,
     connection,
     prefix: config.queuePrefix,
     retentionMs: config.reliability.jobRetentionMs,
     logger,
   });
-  const sweeper = setInterval(() => void retention.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs);
+  const sweeper = setInterval(() => void retention?.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs);
   sweeper.unref();
   void observability.report();
   logger.info("worker ready", {
@@ -174,6 +170,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
     maxBatch: config.maxBatch,
     keepAlive: formatKeepAlive(config.residency.keepAliveMs),
     memoryBudgetBytes: config.residency.memoryBudgetBytes,
+    resultSink: config.resultSink.kind,
   });
 
   return {
@@ -205,7 +202,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       latency.close();
       inference.close();
       await client.close();
-      await webhooks.close();
+      await webhooks?.close();
       await services.close();
     },
   };

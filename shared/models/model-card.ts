@@ -65,18 +65,46 @@ function tokenText(value: unknown): string | undefined {
   return undefined;
 }
 
-export function loadModelCard(name: string, path: string, options: ModelCardOptions = {}): ModelCard {
-  const config = readJson(join(path, "config.json"));
+/** The JSON files of a model folder a card is made of (no weights). */
+export interface ModelCardFiles {
+  config: Record<string, unknown>;
+  /** generation_config.json, or {} when the folder has none. */
+  generation: Record<string, unknown>;
+  /** tokenizer.json; from a folder it is read on first access (see ModelCardOptions.lazyTokenizer). */
+  readonly tokenizer: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+  /** When the folder was written (config.json's mtime). */
+  createdAtMs: number;
+}
+
+export function readModelCardFiles(path: string): ModelCardFiles {
   const generationPath = join(path, "generation_config.json");
-  const generation = existsSync(generationPath) ? readJson(generationPath) : {};
-  const tokenizerConfig = readJson(join(path, "tokenizer_config.json"));
+  let tokenizer: Record<string, unknown> | undefined;
+  return {
+    config: readJson(join(path, "config.json")),
+    generation: existsSync(generationPath) ? readJson(generationPath) : {},
+    get tokenizer() {
+      return (tokenizer ??= readJson(join(path, "tokenizer.json")));
+    },
+    tokenizerConfig: readJson(join(path, "tokenizer_config.json")),
+    createdAtMs: Math.floor(statSync(join(path, "config.json")).mtimeMs),
+  };
+}
+
+export function loadModelCard(name: string, path: string, options: ModelCardOptions = {}): ModelCard {
+  return modelCardFromFiles(name, path, readModelCardFiles(path), options);
+}
+
+/** A card from files already read (the Workers API has no filesystem: they come bundled). */
+export function modelCardFromFiles(name: string, path: string, files: ModelCardFiles, options: ModelCardOptions = {}): ModelCard {
+  const { config, generation, tokenizerConfig } = files;
   const eosTokenIds = [...new Set([...asIdList(generation.eos_token_id), ...asIdList(config.eos_token_id)])];
   const bos = asIdList(generation.bos_token_id ?? config.bos_token_id)[0] ?? null;
   const contextLength = Number(config.max_position_embeddings ?? tokenizerConfig.model_max_length ?? 2048);
   const vocabSize = Number(config.vocab_size);
   // Lazy: built on the first call that needs it (see ModelCardOptions.lazyTokenizer).
   let built: CardText | undefined;
-  const textOf = () => (built ??= cardText(name, path, tokenizerConfig, options));
+  const textOf = () => (built ??= cardText(name, files, options));
   if (!options.lazyTokenizer) textOf();
 
   return {
@@ -86,7 +114,7 @@ export function loadModelCard(name: string, path: string, options: ModelCardOpti
     vocabSize,
     eosTokenIds,
     bosTokenId: bos,
-    createdAtMs: Math.floor(statSync(join(path, "config.json")).mtimeMs),
+    createdAtMs: files.createdAtMs,
     config,
     encode: (input, addSpecialTokens) => textOf().encode(input, addSpecialTokens),
     decode: (ids, skipSpecialTokens = true) => textOf().decode(ids, skipSpecialTokens),
@@ -97,8 +125,8 @@ export function loadModelCard(name: string, path: string, options: ModelCardOpti
 type CardText = Pick<ModelCard, "encode" | "decode" | "promptIds">;
 
 /** The tokenizer (tokenizer.json) and chat template of a model folder. */
-function cardText(name: string, path: string, tokenizerConfig: Record<string, unknown>, options: ModelCardOptions): CardText {
-  const tokenizerJson = readJson(join(path, "tokenizer.json"));
+function cardText(name: string, files: ModelCardFiles, options: ModelCardOptions): CardText {
+  const { tokenizer: tokenizerJson, tokenizerConfig } = files;
   const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
   const templateSource = typeof tokenizerConfig.chat_template === "string" ? tokenizerConfig.chat_template : null;
   const template = templateSource ? new Template(templateSource) : null;

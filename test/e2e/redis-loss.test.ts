@@ -3,7 +3,7 @@
 // worker then runs them to the end. No accepted job is lost.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createLogger } from "../../shared/logger.ts";
-import { Reconciler } from "../../worker/queue/reconciler.ts";
+import { Reconciler } from "../../shared/queue/reconciler.ts";
 import { startWorker, type WorkerHandle } from "../../worker/worker-runtime.ts";
 import { startRedisServer, type RedisServerHandle } from "../harness/redis-server.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { jobStreamKey } from "../../shared/streams/job-stream-publisher.ts";
 import { createLogger } from "../../shared/logger.ts";
-import { RetentionSweep } from "../../worker/retention-sweep.ts";
+import { RetentionSweep } from "../../shared/retention-sweep.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type TestApi } from "../harness/test-api.ts";
 import { expectProblem } from "../harness/expect-problem.ts";

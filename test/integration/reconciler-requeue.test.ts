@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { queueNameFor } from "../../shared/jobs.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { JobQueue } from "../../shared/queue/job-queue.ts";
-import { Reconciler } from "../../worker/queue/reconciler.ts";
+import { Reconciler } from "../../shared/queue/reconciler.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { startTestApi, type TestApi } from "../harness/test-api.ts";
 import { eventually } from "../harness/webhook-receiver.ts";

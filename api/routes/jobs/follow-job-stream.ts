@@ -15,6 +15,11 @@ export interface FollowOptions {
   onEntry(entry: JobStreamEntry): Promise<void>;
   /** Called every deps.limits.sseKeepAliveMs while the job is quiet (proxies close idle streams). */
   keepAlive(): Promise<void>;
+  /**
+   * A source that cannot stay open (the bounded reader on Workers) closed before the end: say when
+   * to come back (SSE `retry:`); the follow then ends as "left".
+   */
+  onClosed?(retryMs: number): Promise<void>;
 }
 
 /** Resolves "ended" after the terminal status entry was handed over, "left" when it stopped earlier. */
@@ -33,16 +38,27 @@ export async function followJobStream(deps: AppDeps, jobId: string, options: Fol
 
   // Handovers are chained so entries leave in stream order even though they arrive in batches.
   let handing = Promise.resolve();
-  const unsubscribe = deps.streams.subscribe(jobId, options.afterId, (entries: JobStreamEntry[]) => {
-    handing = handing.then(async () => {
-      for (const entry of entries) {
-        if (done) return;
-        await options.onEntry(entry);
-        if (entry.type === "status" && isTerminalStatus(statusOf(entry.data))) return end("ended");
-      }
-    });
-    handing.catch(leave);
-  });
+  const unsubscribe = deps.streams.subscribe(
+    jobId,
+    options.afterId,
+    (entries: JobStreamEntry[]) => {
+      handing = handing.then(async () => {
+        for (const entry of entries) {
+          if (done) return;
+          await options.onEntry(entry);
+          if (entry.type === "status" && isTerminalStatus(statusOf(entry.data))) return end("ended");
+        }
+      });
+      handing.catch(leave);
+    },
+    (retryMs) => {
+      handing = handing.then(async () => {
+        if (!done) await options.onClosed?.(retryMs);
+        leave();
+      });
+      handing.catch(leave);
+    },
+  );
   const keepAlive = setInterval(() => void options.keepAlive().catch(leave), deps.limits.sseKeepAliveMs);
   try {
     const outcome = await finished;

@@ -45,6 +45,8 @@ async function pump(deps: AppDeps, stream: SSEStreamingApi, jobId: string, after
     signal: left.signal,
     onEntry: (entry) => stream.writeSSE({ id: entry.id, event: entry.type, data: entry.data }),
     keepAlive: () => stream.write(": keep-alive\n\n").then(() => {}),
+    // Where the stream cannot stay open (Workers): EventSource reconnects after this with Last-Event-ID.
+    onClosed: (retryMs) => stream.write(`retry: ${retryMs}\n\n`).then(() => {}),
   });
 }
 

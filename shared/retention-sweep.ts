@@ -1,10 +1,10 @@
-// The periodic retention sweep run by every worker (concurrent sweeps are harmless: each batch
-// is one transaction over rows nobody else changes): deletes expired terminal jobs from SQLite
-// in batches, then their per-job event streams from Redis.
+// The periodic retention sweep, run by every store-backed worker and by the Workers cron
+// (concurrent sweeps are harmless: each batch is one transaction over rows nobody else changes):
+// deletes expired terminal jobs from the store in batches, then their per-job event streams from Redis.
 import type { Redis } from "ioredis";
-import type { Logger } from "../shared/logger.ts";
-import type { JobStore } from "../shared/store/job-store.ts";
-import { jobStreamKey } from "../shared/streams/job-stream-publisher.ts";
+import type { Logger } from "./logger.ts";
+import type { JobStore } from "./store/job-store.ts";
+import { jobStreamKey } from "./streams/job-stream-publisher.ts";
 
 export interface RetentionSweepOptions {
   jobs: JobStore;

@@ -2,9 +2,9 @@
 // BullMQ are re-enqueued (idempotent: job id = row id), and so are rows whose BullMQ job ended
 // without a result: the queue's verdict never fails a row (invariant 7; poison jobs are caught by
 // engine-run counts in the processor).
-import type { Logger } from "../../shared/logger.ts";
-import type { JobQueue } from "../../shared/queue/job-queue.ts";
-import type { JobStore } from "../../shared/store/job-store.ts";
+import type { Logger } from "../logger.ts";
+import type { JobQueue } from "./job-queue.ts";
+import type { JobStore } from "../store/job-store.ts";
 
 export interface ReconcilerOptions {
   jobs: JobStore;
