@@ -70,7 +70,7 @@ export interface ReadinessPort {
  * Long-poll wake-ups and cancel signals: on Node the Redis pub/sub bus (JobEventBus); on Workers,
  * which cannot hold a subscription, store polling (shared/events/polling-job-events.ts).
  */
-export type JobEvents = Pick<JobEventBus, "waitForChange" | "publishCancel" | "waiterCount">;
+export type JobEvents = Pick<JobEventBus, "waitForChange" | "publishCancel" | "waiterCount" | "onChange">;
 
 /**
  * Job streams for SSE: on Node one blocking reader per process (JobStreamReader); on Workers a

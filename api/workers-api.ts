@@ -2,6 +2,10 @@
 // store and a Redis connection opened for that request (workerd ties a socket to the request that
 // opened it). Long-polls poll the store, SSE reads the job's stream for a bounded time; the
 // sweepers run from the cron trigger. api/workers.ts is the entry.
+import { QueueDepth } from "../shared/queue/queue-depth.ts";
+import { WorkerReports } from "../shared/dashboard/worker-reports.ts";
+import { WebhookFailureFeed } from "../shared/dashboard/webhook-failure-feed.ts";
+import { workersMetrics } from "./workers-metrics.ts";
 import type { Context } from "hono";
 import { StreamTokens } from "../shared/auth/stream-token.ts";
 import type { GenqConfig } from "../shared/config.ts";
@@ -58,6 +62,9 @@ export async function createWorkersDeps(services: NodeServices, runtime: Workers
   const presence = new WorkerPresence(connection, prefix, config.reliability.heartbeatMs);
   const residencyBoard = new ModelResidencyBoard(connection, prefix, config.reliability.heartbeatMs);
   const modelCommands = new ModelCommandBus(connection, prefix);
+  const queueDepth = new QueueDepth({ connection, prefix });
+  const workerReports = new WorkerReports({ connection, prefix, staleMs: 3 * Math.max(1_000, config.reliability.heartbeatMs) });
+  const webhookFailures = new WebhookFailureFeed(connection, prefix);
   streamTokenSecret ??= await store.instanceSecrets.getOrCreate("stream-token", Date.now());
   const deps: AppDeps = {
     store,
@@ -74,6 +81,13 @@ export async function createWorkersDeps(services: NodeServices, runtime: Workers
     waiters,
     models,
     readiness: { workersPerModel: () => presence.count([...models.keys()]) },
+    // Redis-backed views: they need no subscription, so they work per request here too.
+    live: {
+      queueDepth: (names) => queueDepth.of(names),
+      workers: () => workerReports.list(),
+      webhookFailures: (tenantId, limit) => webhookFailures.recent(tenantId, limit),
+    },
+    metrics: workersMetrics(() => deps),
     residency: {
       read: (names) => residencyBoard.read(names),
       command: (command) => modelCommands.publish(command),

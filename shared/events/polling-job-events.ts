@@ -2,6 +2,7 @@
 // lives only as long as its request and subscribers are not kept across requests): a waiter
 // "wakes" every `pollMs`, so `?wait=N` re-reads the row from the store at that interval until
 // it is terminal or N seconds pass. Cancel signals are still published on the Redis bus.
+import type { JobChangedEvent } from "../jobs.ts";
 import type { JobEventBus } from "./job-event-bus.ts";
 
 export class PollingJobEvents {
@@ -33,6 +34,11 @@ export class PollingJobEvents {
         settle(false);
       },
     };
+  }
+
+  /** No subscription to listen on: change listeners never fire (the dashboard's feed falls back to its periodic refresh). */
+  onChange(_listener: (event: JobChangedEvent) => void): () => void {
+    return () => {};
   }
 
   publishCancel(id: string): Promise<void> {

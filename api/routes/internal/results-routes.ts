@@ -10,7 +10,7 @@ import { resultReportSchema } from "../../../shared/result-sink/result-report.ts
 import { StoreResultSink } from "../../../shared/result-sink/store-result-sink.ts";
 import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { readJsonBody } from "../../middleware/json-body.ts";
-import { bearerToken } from "../../middleware/bearer-token.ts";
+import { bearerToken } from "../../../shared/auth/bearer-token.ts";
 import { validationError } from "../jobs/validation-problems.ts";
 
 /** A finished job's text can be long (max_tokens up to 1,000,000): reports may be larger than API requests. */

@@ -59,6 +59,10 @@ export class D1JobStore implements JobStore {
     return await this.db.select().from(jobs).where(and(...conditions)).orderBy(desc(jobs.id)).limit(query.limit).all();
   }
 
+  async listRecentAcrossTenants(limit: number): Promise<JobRow[]> {
+    return this.db.select().from(jobs).orderBy(desc(jobs.id)).limit(limit).all();
+  }
+
   async listActive(olderThanMs: number, limit: number): Promise<JobRow[]> {
     return await this.db.select().from(jobs).where(and(inArray(jobs.status, ACTIVE), lt(jobs.updatedAt, olderThanMs))).orderBy(jobs.id).limit(limit).all();
   }
