@@ -55,7 +55,7 @@ export async function openNodeServices(
     baseUrl: config.delivery.publicUrl,
     logger,
   });
-  const lifecycle = new JobLifecycle({ jobs: store.jobs, streams, webhooks, events, logger });
+  const lifecycle = new JobLifecycle({ jobs: store.jobs, batches: store.batches, streams, webhooks, events, logger });
   return {
     store,
     connection,
