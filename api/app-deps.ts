@@ -6,6 +6,8 @@ import type { GenqConfig, TenantLimits } from "../shared/config.ts";
 import type { JobEventBus } from "../shared/events/job-event-bus.ts";
 import type { JobLifecycle } from "../shared/job-lifecycle.ts";
 import type { Context } from "hono";
+import type { BatchConfig } from "../shared/batch-config.ts";
+import type { FileBlobs } from "../shared/files/file-blobs.ts";
 import type { RedisAuthThrottle } from "../shared/limits/redis-auth-throttle.ts";
 import type { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
 import type { RedisWaiterSlots } from "../shared/limits/redis-waiter-slots.ts";
@@ -86,6 +88,12 @@ export interface AppDeps {
   models: Map<string, ModelCard>;
   defaultModel: string;
   logger: Logger;
+  /** Bytes of uploaded and written files (OpenAI Files) on the data dir. */
+  fileBlobs: FileBlobs;
+  /** Upload limits and the batch completion window. */
+  batchConfig: BatchConfig;
+  /** Moves a batch on now (after create and cancel) rather than at the runner's next pass. */
+  batchDriver: { kick(batchId: string): void };
   auth: AuthSettings;
   limits: ApiLimits;
   /** GENQ_PUBLIC_URL: base of problem+json `type` links ("" = relative links). */

@@ -15,6 +15,8 @@ import { jobsRoutes } from "./routes/jobs/jobs-routes.ts";
 import { compressLarge } from "./middleware/compress-large.ts";
 import { problemPages } from "./routes/problems/problem-pages.ts";
 import { webhooksRoutes } from "./routes/webhooks/webhooks-routes.ts";
+import { filesRoutes } from "./routes/files/files-routes.ts";
+import { batchesRoutes } from "./routes/batches/batches-routes.ts";
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -33,5 +35,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("/v1/jobs/*", compressLarge());
   app.route("/v1/jobs", jobsRoutes(deps));
   app.route("/v1/webhooks", webhooksRoutes(deps));
+  app.route("/v1/files", filesRoutes(deps));
+  app.route("/v1/batches", batchesRoutes(deps));
   return app;
 }

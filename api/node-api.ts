@@ -20,6 +20,9 @@ import { QueuePosition } from "../shared/queue/queue-position.ts";
 import { openStore } from "../shared/store/open-store.ts";
 import { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
 import { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
+import { FileBlobs } from "../shared/files/file-blobs.ts";
+import { BatchRunner } from "./batches/batch-runner.ts";
+import { JobSubmitter } from "./routes/jobs/submit-job.ts";
 import { createApp } from "./app.ts";
 import { apiLimits, type AppDeps } from "./app-deps.ts";
 import { resolveAuthPolicy } from "./auth/auth-policy.ts";
@@ -52,6 +55,8 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const waiters = new RedisWaiterSlots({ connection, prefix, maxPerTenant: config.tenantLimits.maxWaiters });
   const presence = new WorkerPresence(connection, prefix, config.reliability.heartbeatMs);
   const stopMeter = events.onChange((event) => throughput.observe(event));
+  const fileBlobs = new FileBlobs(config.dataDir);
+  let batchRunner: BatchRunner | undefined;
   const deps: AppDeps = {
     store,
     lifecycle: services.lifecycle,
@@ -84,6 +89,9 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       streamTokens: new StreamTokens(await store.instanceSecrets.getOrCreate("stream-token", Date.now()), config.delivery.streamTokenTtlMs),
     },
     limits: apiLimits(config),
+    fileBlobs,
+    batchConfig: config.batches,
+    batchDriver: { kick: (id) => batchRunner?.kick(id) },
     publicUrl: config.delivery.publicUrl,
     now: Date.now,
   };
@@ -93,10 +101,26 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   sweeper.start();
   const aging = new QueueAging({ jobs: store.jobs, queue: services.queue, agingMs: config.priorityAgingMs, logger });
   aging.start();
+  // Batches are driven by the API processes (they hold the files); leases keep them apart.
+  batchRunner = new BatchRunner({
+    store,
+    blobs: fileBlobs,
+    queue: services.queue,
+    lifecycle: services.lifecycle,
+    events,
+    webhooks: services.webhooks,
+    submitter: new JobSubmitter(deps),
+    logger,
+    retentionMs: config.reliability.jobRetentionMs,
+    retentionSweepMs: config.reliability.retentionSweepMs,
+  });
+  batchRunner.start();
+  const runner = batchRunner;
   return {
     deps,
     services,
     async close() {
+      await runner.stop();
       await sweeper.stop();
       await aging.stop();
       stopMeter();

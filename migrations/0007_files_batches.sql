@@ -27,6 +27,8 @@ CREATE TABLE `batches` (
 	`total` integer DEFAULT 0 NOT NULL,
 	`completed` integer DEFAULT 0 NOT NULL,
 	`failed` integer DEFAULT 0 NOT NULL,
+	`prompt_tokens` integer DEFAULT 0 NOT NULL,
+	`completion_tokens` integer DEFAULT 0 NOT NULL,
 	`lines_enqueued` integer DEFAULT 0 NOT NULL,
 	`lease_until` integer DEFAULT 0 NOT NULL,
 	`created_at` integer NOT NULL,

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { DEFAULT_RETRY_SCHEDULE_MS, retryScheduleSpec } from "./webhooks/retry-schedule.ts";
 import { WebhookAddressPolicy } from "./webhooks/address-policy.ts";
 import { reliabilityConfig, reliabilityEnv, type ReliabilityConfig } from "./reliability-config.ts";
+import { batchConfig, batchEnv, type BatchConfig } from "./batch-config.ts";
 
 /** The largest GENQ_MAX_TOKENS_LIMIT; beyond it `max_tokens` is malformed, not merely too large. */
 export const MAX_TOKENS_CEILING = 1_000_000;
@@ -88,6 +89,7 @@ const envSchema = z.object({
   GENQ_MAX_WAITERS_PER_TENANT: intInRange(0, 1_000_000).default(1_000),
   GENQ_SPECIAL_TOKENS_IN_CONTENT: z.string().default(""),
   ...reliabilityEnv,
+  ...batchEnv,
 });
 
 export interface GenqConfig {
@@ -133,6 +135,8 @@ export interface GenqConfig {
   tenantLimits: TenantLimits;
   /** Crash handling, shutdown, heartbeats and retention (GENQ_MAX_JOB_RUNS, GENQ_SHUTDOWN_GRACE_MS, ...). */
   reliability: ReliabilityConfig;
+  /** Files & Batches: upload limits and the completion window (GENQ_FILE_MAX_BYTES, ...). */
+  batches: BatchConfig;
 }
 
 export interface TenantLimits {
@@ -239,6 +243,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
       maxWaiters: e.GENQ_MAX_WAITERS_PER_TENANT,
     },
     reliability: reliabilityConfig(e),
+    batches: batchConfig(e),
   };
 }
 

@@ -14,6 +14,13 @@ export interface BatchListQuery {
 /** Columns a transition may set (status and times, counts, progress, results). */
 export type BatchPatch = Partial<Omit<BatchRow, "id" | "tenantId" | "createdAt">>;
 
+/** A batch's lines per job status, and the tokens of its finished lines. */
+export interface LineTally {
+  byStatus: Partial<Record<JobStatus, number>>;
+  promptTokens: number;
+  completionTokens: number;
+}
+
 export interface BatchStore {
   create(row: NewBatchRow): Promise<BatchRow>;
   get(id: string): Promise<BatchRow | undefined>;
@@ -31,8 +38,8 @@ export interface BatchStore {
   transition(id: string, from: readonly BatchStatus[], patch: BatchPatch): Promise<BatchRow | undefined>;
   /** Inserts line jobs, skipping ids that exist (a resumed intake), in one transaction. */
   insertLines(rows: NewJobRow[]): Promise<void>;
-  /** The batch's lines per job status, through the (batch_id, status) index. */
-  countLines(batchId: string): Promise<Partial<Record<JobStatus, number>>>;
+  /** The batch's lines per job status and their tokens, through the (batch_id, status) index. */
+  countLines(batchId: string): Promise<LineTally>;
   /** Lines in line order (ids sort by line), after `afterId`; optionally of one status. */
   listLines(batchId: string, afterId: string, limit: number, status?: JobStatus): Promise<JobRow[]>;
   /** queued lines -> canceled, in one statement; returns the changed rows (announce them). */

@@ -34,13 +34,13 @@ const cleanString = (max: number, tooLong?: string) =>
  * checked would differ from what was sent. Scheme (http/https only), `user:pass@` credentials
  * and where it points (SSRF) are checked by shared/webhooks/webhook-url-check.ts at submit.
  */
-const webhookUrl = z
+export const webhookUrl = z
   .string()
   .min(1)
   .max(2048)
   .refine((s) => !/[\p{Cc}\s]/u.test(s), "must not contain spaces or control characters");
 
-const priority = z
+export const priority = z
   .union([z.number().int().min(0).max(9), z.enum(["high", "normal", "low"])])
   .transform((p) => (typeof p === "number" ? Math.abs(p) : PRIORITY_ALIASES[p]));
 

@@ -37,6 +37,9 @@ export const batches = sqliteTable(
     /** Lines whose job succeeded / ended otherwise; refreshed from the jobs index by the runner. */
     completed: integer("completed").notNull().default(0),
     failed: integer("failed").notNull().default(0),
+    /** Tokens of the finished lines so far (OpenAI's batch `usage`), refreshed with the counts. */
+    promptTokens: integer("prompt_tokens").notNull().default(0),
+    completionTokens: integer("completion_tokens").notNull().default(0),
     /** Lines inserted as jobs and added to the queue: intake resumes after this many. */
     linesEnqueued: integer("lines_enqueued").notNull().default(0),
     /** An API process drives this batch until then (intake, counts, finalization); then any may. */

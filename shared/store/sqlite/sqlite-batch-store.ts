@@ -1,7 +1,7 @@
 // BatchStore on SQLite. Transitions are conditional single statements; multi-statement steps
 // (line inserts, retention) run in BEGIN IMMEDIATE transactions, atomic across processes.
 import { and, desc, eq, gt, inArray, lt, notInArray, or, sql } from "drizzle-orm";
-import type { BatchListQuery, BatchPatch, BatchStore } from "../batch-store.ts";
+import type { BatchListQuery, BatchPatch, BatchStore, LineTally } from "../batch-store.ts";
 import { batches, TERMINAL_BATCH_STATUSES, type BatchRow, type BatchStatus, type NewBatchRow } from "../schema/batches.ts";
 import { jobs, type JobRow, type JobStatus, type NewJobRow } from "../schema/jobs.ts";
 import { webhookAttempts } from "../schema/webhook-attempts.ts";
@@ -65,14 +65,24 @@ export class SqliteBatchStore implements BatchStore {
     );
   }
 
-  async countLines(batchId: string): Promise<Partial<Record<JobStatus, number>>> {
+  async countLines(batchId: string): Promise<LineTally> {
     const rows = this.db
-      .select({ status: jobs.status, n: sql<number>`count(*)` })
+      .select({
+        status: jobs.status,
+        n: sql<number>`count(*)`,
+        prompt: sql<number>`coalesce(sum(${jobs.promptTokens}), 0)`,
+        completion: sql<number>`coalesce(sum(${jobs.completionTokens}), 0)`,
+      })
       .from(jobs)
       .where(eq(jobs.batchId, batchId))
       .groupBy(jobs.status)
       .all();
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    const finished = rows.filter((r) => r.status !== "queued" && r.status !== "running");
+    return {
+      byStatus: Object.fromEntries(rows.map((r) => [r.status, r.n])),
+      promptTokens: finished.reduce((sum, r) => sum + r.prompt, 0),
+      completionTokens: finished.reduce((sum, r) => sum + r.completion, 0),
+    };
   }
 
   async listLines(batchId: string, afterId: string, limit: number, status?: JobStatus): Promise<JobRow[]> {

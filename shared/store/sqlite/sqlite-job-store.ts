@@ -146,7 +146,7 @@ export class SqliteJobStore implements JobStore {
     return this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, createdBeforeMs)))
+      .where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, createdBeforeMs), isNull(jobs.batchId)))
       .orderBy(jobs.createdAt)
       .limit(limit)
       .all();
