@@ -4,8 +4,7 @@
 // error codes, each with its line number and the offending parameter.
 import { GenqError } from "../../shared/errors.ts";
 import { openAiRequestSchema, toJobRequest, type OpenAiEndpoint } from "../../shared/openai/openai-job-request.ts";
-import type { NewJobRow } from "../../shared/store/schema/jobs.ts";
-import type { JobSubmitter } from "../routes/jobs/submit-job.ts";
+import type { JobSubmitter, PreparedJob } from "../routes/jobs/submit-job.ts";
 import type { InputLine } from "./batch-lines.ts";
 
 export interface LineProblem {
@@ -18,13 +17,14 @@ export interface LineProblem {
 export interface LineDraft {
   customId: string;
   model: string;
-  /** The job row without id, tenant, batch and times (set by the intake). */
-  row: Omit<NewJobRow, "id" | "tenantId" | "createdAt" | "updatedAt">;
+  /** The job row without its identity (id, tenant, batch: set by the intake). */
+  row: PreparedJob;
 }
 
 export interface LineCheckContext {
   endpoint: OpenAiEndpoint;
   submitter: JobSubmitter;
+  now: () => number;
 }
 
 const MAX_CUSTOM_ID_CHARS = 512;
@@ -53,7 +53,7 @@ export function checkLine(line: InputLine, context: LineCheckContext): LineDraft
   if (parsed.data.stream) return problem("invalid_request", "stream is not supported in a batch", "body.stream");
   const request = toJobRequest(context.endpoint, parsed.data);
   try {
-    const row = context.submitter.prepare(request.job);
+    const row = context.submitter.prepare(request.job, context.now());
     return { customId, model: row.model, row };
   } catch (error) {
     if (!(error instanceof GenqError)) throw error;

@@ -116,7 +116,7 @@ export class BatchRunner {
   private async step(batch: BatchRow, keepGoing: () => Promise<boolean>): Promise<void> {
     const { store } = this.options;
     const nowMs = this.now();
-    const context = { endpoint: batch.endpoint as OpenAiEndpoint, submitter: this.options.submitter };
+    const context = { endpoint: batch.endpoint as OpenAiEndpoint, submitter: this.options.submitter, now: this.now };
     if (batch.status === "validating") {
       if (nowMs >= batch.expiresAt) return void (await this.finish(batch, "expired"));
       const outcome = await validateInputFile(this.options.blobs, batch.inputFileId, context);

@@ -39,7 +39,7 @@ export class GenqClient {
     await pipeline(Readable.fromWeb(res.body! as import("node:stream/web").ReadableStream), createWriteStream(out));
   }
 
-  private async fetch(method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}): Promise<Response> {
+  private async fetch(method: string, path: string, body?: RequestInit["body"], headers: Record<string, string> = {}): Promise<Response> {
     const auth: Record<string, string> = this.settings.apiKey ? { authorization: `Bearer ${this.settings.apiKey}` } : {};
     let res: Response;
     try {
