@@ -41,11 +41,14 @@ export async function waitForBatch(
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ResultLine = Record<string, any>;
+
 /** The JSON lines of a file's content, through the client. */
-export async function fileLines(client: OpenAI, fileId: string): Promise<Array<Record<string, any>>> {
+export async function fileLines(client: OpenAI, fileId: string): Promise<ResultLine[]> {
   const text = await (await client.files.content(fileId)).text();
   return text
     .split("\n")
     .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Record<string, any>);
+    .map((l) => JSON.parse(l) as ResultLine);
 }
