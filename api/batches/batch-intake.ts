@@ -11,7 +11,7 @@ import { lineJobId } from "../../shared/batches/batch-ids.ts";
 import { readInputLines } from "./batch-lines.ts";
 import { checkLine, isProblem, type LineCheckContext } from "./batch-line-check.ts";
 
-export const CHUNK_LINES = 500;
+export const CHUNK_LINES = 250;
 
 export interface IntakeDeps {
   batches: BatchStore;
