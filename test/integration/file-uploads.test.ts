@@ -71,7 +71,8 @@ it("a Content-Length over the limit is refused with 413 before the body is read"
     req.write(Buffer.concat([head(), Buffer.alloc(65_536, 0x61)]));
   });
   expect(answer.status).toBe(413);
-  expect(JSON.parse(answer.body).code).toBe("PAYLOAD_TOO_LARGE");
+  // OpenAI's error shape, as on every /v1/files answer.
+  expect(JSON.parse(answer.body).error.code).toBe("payload_too_large");
   expect(await fileCount()).toBe(0);
 });
 
@@ -96,7 +97,7 @@ it("a streamed upload without Content-Length is cut off at the limit: 413, the r
   const res = await fetch(`${api.url}/v1/files`, { method: "POST", headers: { "content-type": CONTENT_TYPE }, body, duplex: "half" } as RequestInit);
   const pulledAtAnswer = pulled;
   expect(res.status).toBe(413);
-  expect((await res.json()).detail).toMatch(/larger than 1048576 bytes/);
+  expect((await res.json()).error.message).toMatch(/larger than 1048576 bytes/);
   // The answer came while most of the body was still unsent (socket and stream buffers hold a little more than the limit).
   expect(pulledAtAnswer).toBeLessThan(total / 2);
   expect(await fileCount()).toBe(0);
@@ -107,7 +108,7 @@ it("more lines than GENQ_FILE_MAX_LINES: 413; a wrong purpose: 400; not a form: 
   const manyLines = Buffer.from("{}\n".repeat(1001));
   const tooMany = await fetch(`${api.url}/v1/files`, { method: "POST", headers: { "content-type": CONTENT_TYPE }, body: Buffer.concat([head(), manyLines, tail]) });
   expect(tooMany.status).toBe(413);
-  expect((await tooMany.json()).detail).toMatch(/more than 1000 lines/);
+  expect((await tooMany.json()).error.message).toMatch(/more than 1000 lines/);
   const wrongPurpose = await fetch(`${api.url}/v1/files`, { method: "POST", headers: { "content-type": CONTENT_TYPE }, body: Buffer.concat([head("a.jsonl", "fine-tune"), Buffer.from("{}\n"), tail]) });
   expect(wrongPurpose.status).toBe(400);
   const json = await fetch(`${api.url}/v1/files`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
