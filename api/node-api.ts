@@ -56,7 +56,8 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const presence = new WorkerPresence(connection, prefix, config.reliability.heartbeatMs);
   const stopMeter = events.onChange((event) => throughput.observe(event));
   const fileBlobs = new FileBlobs(config.dataDir);
-  let batchRunner: BatchRunner | undefined;
+  // Wired to the batch runner below, which itself needs these deps (to check lines like POST /v1/jobs).
+  const batchDriver: AppDeps["batchDriver"] = { kick: () => {} };
   const deps: AppDeps = {
     store,
     lifecycle: services.lifecycle,
@@ -91,7 +92,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     limits: apiLimits(config),
     fileBlobs,
     batchConfig: config.batches,
-    batchDriver: { kick: (id) => batchRunner?.kick(id) },
+    batchDriver,
     publicUrl: config.delivery.publicUrl,
     now: Date.now,
   };
@@ -102,7 +103,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const aging = new QueueAging({ jobs: store.jobs, queue: services.queue, agingMs: config.priorityAgingMs, logger });
   aging.start();
   // Batches are driven by the API processes (they hold the files); leases keep them apart.
-  batchRunner = new BatchRunner({
+  const batchRunner = new BatchRunner({
     store,
     blobs: fileBlobs,
     queue: services.queue,
@@ -114,13 +115,13 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
     retentionMs: config.reliability.jobRetentionMs,
     retentionSweepMs: config.reliability.retentionSweepMs,
   });
+  batchDriver.kick = (id) => batchRunner.kick(id);
   batchRunner.start();
-  const runner = batchRunner;
   return {
     deps,
     services,
     async close() {
-      await runner.stop();
+      await batchRunner.stop();
       await sweeper.stop();
       await aging.stop();
       stopMeter();

@@ -11,7 +11,7 @@ import { startWorker, type WorkerHandle } from "../../worker/worker-runtime.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";
 import { eventually, startWebhookReceiver, type WebhookReceiver } from "../harness/webhook-receiver.ts";
-import { batchFile, batchLine, fileLines, waitForBatch } from "../harness/batch-files.ts";
+import { batchFile, batchLine, fileLines, waitForBatch, type ResultLine } from "../harness/batch-files.ts";
 
 let env: TestEnv;
 let api: ApiHandle;
@@ -63,7 +63,7 @@ it("a 200-line batch: every custom_id once in the output, with a body the client
   }
   // The request id is the line's job: the same text through /v1/jobs.
   const sample = lines[17];
-  const job = await (await fetch(`${api.url}/v1/jobs/${sample.response.request_id}`, { headers: { authorization: `Bearer ${aliceKey}` } })).json();
+  const job = await (await fetch(`${api.url}/v1/jobs/${sample.response.request_id}`, { headers: { authorization: `Bearer ${aliceKey}` } })).json() as ResultLine;
   expect(job.output.text).toBe(sample.response.body.choices[0].message.content);
   expect(job.priority).toBe(8);
   // Listed, and the output file is a file like any other.
@@ -134,7 +134,7 @@ it("another tenant gets 404 on files and batches", async () => {
 }, 60_000);
 
 it("batch.completed arrives as a Standard Webhook signed with the tenant's secret", async () => {
-  const secret = (await (await fetch(`${api.url}/v1/webhooks/secret`, { headers: { authorization: `Bearer ${aliceKey}` } })).json()).secret as string;
+  const secret = ((await (await fetch(`${api.url}/v1/webhooks/secret`, { headers: { authorization: `Bearer ${aliceKey}` } })).json()) as ResultLine).secret as string;
   const file = await alice.files.create({ file: await toFile(Buffer.from(batchFile(5)), "hook.jsonl"), purpose: "batch" });
   const params = { input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h", webhook: { url: `${receiver.url}/batches` } };
   const created = await alice.batches.create(params as OpenAI.Batches.BatchCreateParams);

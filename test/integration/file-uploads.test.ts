@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startApi, type ApiHandle } from "../../api/node-api.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
+import type { ResultLine } from "../harness/batch-files.ts";
 
 const LIMIT_BYTES = 1_048_576;
 let env: TestEnv;
@@ -49,11 +50,11 @@ it("stores the file byte for byte, boundary look-alikes included", async () => {
   const content = Buffer.from(`{"a":"--${BOUNDARY.slice(0, 10)}"}\r\n--not-a-boundary\r\n\r\n{"b":"\u00e9"}\n`);
   const res = await fetch(`${api.url}/v1/files`, { method: "POST", headers: { "content-type": CONTENT_TYPE }, body: Buffer.concat([head(), content, tail]) });
   expect(res.status).toBe(200);
-  const file = await res.json();
+  const file = await res.json() as ResultLine;
   expect(file).toMatchObject({ object: "file", purpose: "batch", filename: "in.jsonl", bytes: content.length });
   const back = Buffer.from(await (await fetch(`${api.url}/v1/files/${file.id}/content`)).arrayBuffer());
   expect(back.equals(content)).toBe(true);
-  const deleted = await (await fetch(`${api.url}/v1/files/${file.id}`, { method: "DELETE" })).json();
+  const deleted = await (await fetch(`${api.url}/v1/files/${file.id}`, { method: "DELETE" })).json() as ResultLine;
   expect(deleted).toEqual({ id: file.id, object: "file", deleted: true });
   expect(leftovers()).toEqual([]);
 });
@@ -97,7 +98,7 @@ it("a streamed upload without Content-Length is cut off at the limit: 413, the r
   const res = await fetch(`${api.url}/v1/files`, { method: "POST", headers: { "content-type": CONTENT_TYPE }, body, duplex: "half" } as RequestInit);
   const pulledAtAnswer = pulled;
   expect(res.status).toBe(413);
-  expect((await res.json()).error.message).toMatch(/larger than 1048576 bytes/);
+  expect(((await res.json()) as ResultLine).error.message).toMatch(/larger than 1048576 bytes/);
   // The answer came while most of the body was still unsent (socket and stream buffers hold a little more than the limit).
   expect(pulledAtAnswer).toBeLessThan(total / 2);
   expect(await fileCount()).toBe(0);
@@ -108,7 +109,7 @@ it("more lines than GENQ_FILE_MAX_LINES: 413; a wrong purpose: 400; not a form: 
   const manyLines = Buffer.from("{}\n".repeat(1001));
   const tooMany = await fetch(`${api.url}/v1/files`, { method: "POST", headers: { "content-type": CONTENT_TYPE }, body: Buffer.concat([head(), manyLines, tail]) });
   expect(tooMany.status).toBe(413);
-  expect((await tooMany.json()).error.message).toMatch(/more than 1000 lines/);
+  expect(((await tooMany.json()) as ResultLine).error.message).toMatch(/more than 1000 lines/);
   const wrongPurpose = await fetch(`${api.url}/v1/files`, { method: "POST", headers: { "content-type": CONTENT_TYPE }, body: Buffer.concat([head("a.jsonl", "fine-tune"), Buffer.from("{}\n"), tail]) });
   expect(wrongPurpose.status).toBe(400);
   const json = await fetch(`${api.url}/v1/files`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
