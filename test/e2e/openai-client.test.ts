@@ -145,6 +145,20 @@ describe("chat completions", () => {
     const validate = new Ajv().compile(schema);
     expect(validate(JSON.parse(completion.choices[0].message.content!))).toBe(true);
     expect(completion.choices[0].finish_reason).toBe("stop");
+    const object = await client.completions.create({ model: "tiny", prompt: "JSON:", max_tokens: 60, temperature: 0, response_format: { type: "json_object" } } as OpenAI.CompletionCreateParamsNonStreaming);
+    const value: unknown = JSON.parse(object.choices[0].text);
+    expect(typeof value === "object" && value !== null && !Array.isArray(value)).toBe(true);
+  });
+
+  it("refuses an unsupported schema keyword with a BadRequestError naming it", async () => {
+    const schema = { type: "object", properties: { d: { type: "string", format: "date-time" } } };
+    const error = await client.chat.completions
+      .create({ model: "tiny", messages: [{ role: "user", content: "x" }], response_format: { type: "json_schema", json_schema: { name: "d", schema } } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error).toMatchObject({ code: "unsupported_schema" });
+    expect((error as APIError).param).toMatch(/^response_format\.json_schema\.schema/);
+    expect((error as APIError).message).toContain("format");
   });
 });
 
@@ -228,6 +242,24 @@ describe("a client that leaves cancels its job", () => {
     const job = await waitForTerminal(jobIdOf(id));
     expect(job.status).toBe("canceled");
     expect(job.usage.completion_tokens).toBeLessThan(2000);
+  });
+
+  it("a job canceled by someone else ends the stream with an error the client raises", async () => {
+    const params = { model: "tiny", messages: [{ role: "user" as const, content: "Keep going" }], max_tokens: 2000, ignore_eos: true, stream: true as const };
+    const stream = await client.chat.completions.create(params);
+    let id = "";
+    const error = await (async () => {
+      for await (const chunk of stream) {
+        if (!id && chunk.choices[0]?.delta.content) {
+          id = jobIdOf(chunk.id);
+          const res = await fetch(`${api.url}/v1/jobs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${apiKey}` } });
+          expect([200, 202]).toContain(res.status);
+        }
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIError);
+    expect((error as APIError).message).toContain("was canceled before it finished");
+    expect((await waitForTerminal(id)).status).toBe("canceled");
   });
 
   it("aborting a plain request cancels its queued job", async () => {

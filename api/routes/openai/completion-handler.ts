@@ -48,7 +48,8 @@ export function completionHandler(deps: AppDeps, endpoint: OpenAiEndpoint) {
     if (request.stream) return streamCompletion(c, deps, { request, submission, release });
     try {
       const row = await waitForTerminal(deps, submission, c.req.raw.signal);
-      if (!row) return c.body(null, 499 as 400);
+      // The client left (its job was canceled): nobody reads this; 499 as nginx logs it.
+      if (!row) return new Response(null, { status: 499 });
       const error = jobOutcomeError(row);
       if (error) return openAiErrorResponse(c, error);
       return c.json(completionBody(endpoint, row));
