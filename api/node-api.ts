@@ -30,6 +30,8 @@ import { resolveAuthPolicy } from "./auth/auth-policy.ts";
 export interface NodeDeps {
   deps: AppDeps;
   services: NodeServices;
+  /** Drives batches (validation, intake, finalization) and sweeps files and batches past retention. */
+  batchRunner: BatchRunner;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   return {
     deps,
     services,
+    batchRunner,
     async close() {
       await batchRunner.stop();
       await sweeper.stop();

@@ -88,9 +88,10 @@ export class BatchRunner {
     for (const batch of await this.options.store.batches.listUnleased(this.now(), 50)) this.kick(batch.id);
   }
 
-  async sweepRetention(): Promise<void> {
+  /** Deletes finished batches and files (rows and bytes) older than GENQ_JOB_RETENTION. */
+  async sweepRetention(nowMs = this.now()): Promise<void> {
     const { store, blobs, retentionMs } = this.options;
-    const cutoff = this.now() - retentionMs;
+    const cutoff = nowMs - retentionMs;
     await store.batches.deleteExpired(cutoff, 500);
     for (const file of await store.files.deleteExpired(cutoff, 500)) await blobs.remove(file.id);
   }
