@@ -20,7 +20,7 @@ const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   env = await createTestEnv({ GENQ_JOB_LOCK_MS: "1000", GENQ_MAX_BATCH: "16" });
-  inspect = openStore(env.config);
+  inspect = await openStore(env.config);
 });
 
 afterAll(async () => {
