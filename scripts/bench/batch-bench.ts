@@ -17,7 +17,17 @@ const UPLOAD_BYTES = 200 * 1024 * 1024 - 2 * 1024 * 1024;
 
 const stack = await startBenchStack({ GENQ_MAX_BATCH: "32" });
 const base = stack.api.url;
-const json = async (path: string, init?: RequestInit) => (await (await fetch(`${base}${path}`, init)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function json(path: string, init?: RequestInit): Promise<Record<string, any>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await (await fetch(`${base}${path}`, init)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    } catch (error) {
+      // A kept-alive socket the server closed while idle (easy on a loaded machine): send again.
+      if (attempt >= 3 || (error as { cause?: { code?: string } }).cause?.code !== "ECONNRESET") throw error;
+    }
+  }
+}
 const post = (path: string, body: unknown) => json(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const text = (i: number) => `Document ${i}: the quarterly report says revenue grew. Summarize it.`;
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
@@ -80,6 +90,7 @@ try {
   const batchMs = performance.now() - t0;
   if (batch.status !== "completed" || batch.request_counts.completed !== LINES) throw new Error(`batch ended ${batch.status} ${JSON.stringify(batch.request_counts)}`);
 
+  console.log(`batch phase: in_progress after ${seconds(toInProgressMs)} s, completed after ${seconds(batchMs)} s; interactive p95 idle ${percentile(idle, 95).toFixed(0)} ms, busy ${percentile(busy, 95).toFixed(0)} ms; upload RSS ${JSON.stringify(rss)}`);
   // The same requests as single jobs from a client at concurrency 64.
   let next = 0;
   const j0 = performance.now();
