@@ -12,7 +12,7 @@ import { eventually } from "../harness/webhook-receiver.ts";
 import { spawnWorkerProcess, type WorkerProcess } from "../harness/worker-process.ts";
 import { batchFile, fileLines, waitForBatch } from "../harness/batch-files.ts";
 
-const LINES = 600;
+const LINES = 300;
 let env: TestEnv;
 let inspect: Store;
 const apis: ApiHandle[] = [];
@@ -56,11 +56,11 @@ it("an API restart mid-intake and a worker SIGKILL mid-batch lose no line", asyn
   const survivor = spawnWorkerProcess(env.env);
   workers.push(survivor);
   await survivor.ready;
-  const batch = await waitForBatch(client(second), created.id, undefined, 150_000);
+  const batch = await waitForBatch(client(second), created.id, undefined, 300_000);
   expect(batch.status).toBe("completed");
   expect(batch.request_counts).toEqual({ total: LINES, completed: LINES, failed: 0 });
   const lines = await fileLines(client(second), batch.output_file_id!);
   const ids = lines.map((l) => l.custom_id as string);
   expect(new Set(ids).size).toBe(LINES);
   expect(ids.sort()).toEqual(Array.from({ length: LINES }, (_, i) => `req-${i}`).sort());
-}, 240_000);
+}, 420_000);
