@@ -40,6 +40,9 @@ const common = {
   GENQ_MODELS: `tiny=${modelDir}`,
   GENQ_RATE_LIMIT_PER_SECOND: "0",
   GENQ_MAX_ACTIVE_JOBS_PER_TENANT: "0",
+  // On a shared, oversubscribed machine lock renewals can miss the default 30 s lock: a stalled
+  // job runs twice and counts toward POISON_JOB. A longer lock keeps the comparison about the store.
+  GENQ_JOB_LOCK_MS: "120000",
 };
 const dataDir = (name: string) => mkdtempSync(join(root, `${name}-`));
 
@@ -81,9 +84,9 @@ async function post(url: string, body: unknown): Promise<{ ms: number; id: strin
 
 async function untilSucceeded(url: string, id: string): Promise<void> {
   for (;;) {
-    const job = (await (await fetch(`${url}/v1/jobs/${id}?wait=30`)).json()) as { status: string };
+    const job = (await (await fetch(`${url}/v1/jobs/${id}?wait=30`)).json()) as { status: string; error: unknown };
     if (job.status === "succeeded") return;
-    if (job.status !== "queued" && job.status !== "running") throw new Error(`job ${id} ended ${job.status}`);
+    if (job.status !== "queued" && job.status !== "running") throw new Error(`job ${id} ended ${job.status}: ${JSON.stringify(job.error)}`);
   }
 }
 
@@ -114,6 +117,7 @@ const results: Measured[] = [];
 try {
   for (const open of [singleSqlite, manyHosts]) {
     const setup = await open();
+    console.error(`measuring: ${setup.name}`);
     try {
       results.push(await measure(setup));
     } finally {

@@ -49,6 +49,12 @@ export async function createStoreTarget(dialect: StoreDialect): Promise<StoreTar
   };
 }
 
+/** A fresh database with two Store instances on it (two processes, or two hosts). */
+export async function openTwoStores(dialect: StoreDialect): Promise<{ target: StoreTarget; a: Store; b: Store }> {
+  const target = await createStoreTarget(dialect);
+  return { target, a: await target.open(), b: await target.open() };
+}
+
 /** A queued job row as the API admits it (fields not given take their defaults). */
 export function jobRow(overrides: Partial<NewJobRow> = {}): NewJobRow {
   const now = overrides.createdAt ?? Date.now();

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Admission } from "../../shared/store/job-store.ts";
 import type { Store } from "../../shared/store/store.ts";
-import { createStoreTarget, jobRow, STORE_DIALECTS, type StoreTarget } from "../harness/store-dialects.ts";
+import { jobRow, openTwoStores, STORE_DIALECTS, type StoreTarget } from "../harness/store-dialects.ts";
 
 const RESULT = { outputText: "out", finishReason: "stop" as const, promptTokens: 3, completionTokens: 2 };
 
@@ -14,10 +14,7 @@ describe.each(STORE_DIALECTS)("%s store: jobs", (dialect) => {
   let a: Store;
   let b: Store;
 
-  beforeEach(async () => {
-    target = await createStoreTarget(dialect);
-    [a, b] = [await target.open(), await target.open()];
-  });
+  beforeEach(async () => void ({ target, a, b } = await openTwoStores(dialect)));
   afterEach(async () => target?.drop());
 
   it("admits, ranks per tenant and model, replays an Idempotency-Key and refuses over the cap", async () => {

@@ -7,7 +7,7 @@ import { hashSecret } from "../../shared/auth/api-key-secret.ts";
 import type { ApiKeyRow } from "../../shared/store/schema/api-keys.ts";
 import type { NewWebhookDeliveryRow } from "../../shared/store/schema/webhook-deliveries.ts";
 import type { Store } from "../../shared/store/store.ts";
-import { createStoreTarget, jobRow, STORE_DIALECTS, type StoreTarget } from "../harness/store-dialects.ts";
+import { jobRow, openTwoStores, STORE_DIALECTS, type StoreTarget } from "../harness/store-dialects.ts";
 
 const SUCCEEDED = { outputText: "out", finishReason: "stop" as const, promptTokens: 1, completionTokens: 1 };
 
@@ -24,10 +24,7 @@ describe.each(STORE_DIALECTS)("%s store: webhooks, keys, secrets, tenants", (dia
   let a: Store;
   let b: Store;
 
-  beforeEach(async () => {
-    target = await createStoreTarget(dialect);
-    [a, b] = [await target.open(), await target.open()];
-  });
+  beforeEach(async () => void ({ target, a, b } = await openTwoStores(dialect)));
   afterEach(async () => target?.drop());
 
   async function finishedJob(webhook: string | null, tenantId = ""): Promise<string> {

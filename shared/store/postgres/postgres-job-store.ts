@@ -1,9 +1,11 @@
-// JobStore on PostgreSQL (pg + drizzle), for many hosts. Transitions are conditional UPDATEs
-// (READ COMMITTED re-checks the WHERE on a row another transaction just changed, so terminal
-// stays final). Admission holds the tenant's advisory lock (postgres-locks.ts): see admit.
-import { and, count, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+// JobStore on PostgreSQL (pg + drizzle), for many hosts. Transitions are the conditional UPDATEs
+// of job-transition-sql.ts (READ COMMITTED re-checks the WHERE on a row another transaction just
+// changed, so terminal stays final). Admission holds the tenant's advisory lock (postgres-locks.ts): see admit.
+import { and, count, desc, eq, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { ErrorCode } from "../../errors.ts";
 import type { Admission, JobListQuery, JobResult, JobStore } from "../job-store.ts";
+import { jobTransitionSql as T } from "../job-transition-sql.ts";
 import { ACTIVE_STATUSES, TERMINAL_STATUSES, type JobRow, type JobStatus, type NewJobRow } from "../schema/jobs.ts";
 import { jobs } from "../schema/postgres/jobs.ts";
 import { webhookAttempts } from "../schema/postgres/webhook-attempts.ts";
@@ -118,38 +120,15 @@ export class PostgresJobStore implements JobStore {
   }
 
   async markRunning(id: string, nowMs: number): Promise<JobRow | undefined> {
-    return first(
-      this.db
-        .update(jobs)
-        .set({
-          status: "running",
-          startedAt: sql`coalesce(${jobs.startedAt}, ${nowMs})`,
-          attempts: sql`${jobs.attempts} + 1`,
-          version: sql`${jobs.version} + 1`,
-          updatedAt: nowMs,
-        })
-        .where(
-          and(
-            eq(jobs.id, id),
-            or(eq(jobs.status, "running"), and(eq(jobs.status, "queued"), or(isNull(jobs.queueDeadlineAt), sql`${jobs.queueDeadlineAt} > ${nowMs}`))),
-          ),
-        )
-        .returning(),
-    );
+    return this.transition(T.markRunning(jobs, id, nowMs));
   }
 
   async complete(id: string, result: JobResult, nowMs: number): Promise<JobRow | undefined> {
-    return this.finish(id, nowMs, {
-      status: result.finishReason === "canceled" ? "canceled" : "succeeded",
-      outputText: result.outputText,
-      finishReason: result.finishReason,
-      promptTokens: result.promptTokens,
-      completionTokens: result.completionTokens,
-    });
+    return this.transition(T.finish(jobs, id, nowMs, T.completed(result)));
   }
 
   async fail(id: string, code: ErrorCode, message: string, nowMs: number): Promise<JobRow | undefined> {
-    return this.finish(id, nowMs, { status: "failed", errorCode: code, errorMessage: message });
+    return this.transition(T.finish(jobs, id, nowMs, T.failed(code, message)));
   }
 
   async expire(
@@ -159,51 +138,30 @@ export class PostgresJobStore implements JobStore {
     nowMs: number,
     partial?: Omit<JobResult, "finishReason">,
   ): Promise<JobRow | undefined> {
-    return this.finish(id, nowMs, {
-      status: "expired",
-      errorCode: code,
-      errorMessage: message,
-      ...(partial ? { ...partial, finishReason: "timeout" as const } : {}),
-    });
+    return this.transition(T.finish(jobs, id, nowMs, T.expired(code, message, partial)));
   }
 
   async cancelQueued(id: string, nowMs: number): Promise<JobRow | undefined> {
-    return first(
-      this.db
-        .update(jobs)
-        .set({
-          status: "canceled",
-          finishReason: "canceled",
-          outputText: "",
-          cancelRequested: true,
-          completedAt: nowMs,
-          updatedAt: nowMs,
-          version: sql`${jobs.version} + 1`,
-        })
-        .where(and(eq(jobs.id, id), eq(jobs.status, "queued")))
-        .returning(),
-    );
+    return this.transition(T.cancelQueued(jobs, id, nowMs));
   }
 
   async requestCancel(id: string, nowMs: number): Promise<JobRow | undefined> {
-    return first(
-      this.db
-        .update(jobs)
-        .set({ cancelRequested: true, updatedAt: nowMs, version: sql`${jobs.version} + 1` })
-        .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
-        .returning(),
-    );
+    return this.transition(T.requestCancel(jobs, id, nowMs));
   }
 
-  /** The one terminal write: only from queued/running, so a late result never overwrites (invariant 4). */
-  private finish(id: string, nowMs: number, values: Partial<JobRow>): Promise<JobRow | undefined> {
-    return first(
-      this.db
-        .update(jobs)
-        .set({ ...values, completedAt: nowMs, updatedAt: nowMs, version: sql`${jobs.version} + 1` })
-        .where(and(eq(jobs.id, id), inArray(jobs.status, ACTIVE)))
-        .returning(),
-    );
+  async handBack(id: string, runEndedCleanly: boolean, nowMs: number): Promise<JobRow | undefined> {
+    return this.transition(T.handBack(jobs, id, runEndedCleanly, nowMs));
+  }
+
+  async countEngineRun(id: string, nowMs: number): Promise<number> {
+    const { set, where } = T.countEngineRun(jobs, id, nowMs);
+    const row = await first(this.db.update(jobs).set(set).where(where).returning({ engineRuns: jobs.engineRuns }));
+    return row?.engineRuns ?? 0;
+  }
+
+  /** One conditional UPDATE (job-transition-sql.ts): the changed row, or undefined when the row's state forbids it. */
+  private transition({ set, where }: { set: PgUpdateSetSource<typeof jobs>; where: SQL | undefined }): Promise<JobRow | undefined> {
+    return first(this.db.update(jobs).set(set).where(where).returning());
   }
 
   /** SKIP LOCKED: sweeps on several workers take disjoint batches instead of waiting on each other. */
@@ -223,31 +181,4 @@ export class PostgresJobStore implements JobStore {
       return ids;
     });
   }
-
-  async countEngineRun(id: string, nowMs: number): Promise<number> {
-    const row = await first(
-      this.db
-        .update(jobs)
-        .set({ engineRuns: sql`${jobs.engineRuns} + 1`, updatedAt: nowMs })
-        .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
-        .returning({ engineRuns: jobs.engineRuns }),
-    );
-    return row?.engineRuns ?? 0;
-  }
-
-  async handBack(id: string, runEndedCleanly: boolean, nowMs: number): Promise<JobRow | undefined> {
-    return first(
-      this.db
-        .update(jobs)
-        .set({
-          status: "queued",
-          engineRuns: runEndedCleanly ? sql`greatest(${jobs.engineRuns} - 1, 0)` : sql`${jobs.engineRuns}`,
-          version: sql`${jobs.version} + 1`,
-          updatedAt: nowMs,
-        })
-        .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
-        .returning(),
-    );
-  }
 }
-
