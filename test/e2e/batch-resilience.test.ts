@@ -12,7 +12,7 @@ import { eventually } from "../harness/webhook-receiver.ts";
 import { spawnWorkerProcess, type WorkerProcess } from "../harness/worker-process.ts";
 import { batchFile, fileLines, waitForBatch } from "../harness/batch-files.ts";
 
-const LINES = 300;
+const LINES = 600;
 let env: TestEnv;
 let inspect: Store;
 const apis: ApiHandle[] = [];
