@@ -7,6 +7,8 @@ import type { JobEventBus } from "../shared/events/job-event-bus.ts";
 import type { ModelCommand } from "../shared/events/model-command-bus.ts";
 import type { JobLifecycle } from "../shared/job-lifecycle.ts";
 import type { Context } from "hono";
+import type { BatchConfig } from "../shared/batch-config.ts";
+import type { FileBlobs } from "../shared/files/file-blobs.ts";
 import type { RedisAuthThrottle } from "../shared/limits/redis-auth-throttle.ts";
 import type { RedisTokenBucket } from "../shared/limits/redis-token-bucket.ts";
 import type { RedisWaiterSlots } from "../shared/limits/redis-waiter-slots.ts";
@@ -134,6 +136,12 @@ export interface AppDeps {
   models: Map<string, ModelCard>;
   defaultModel: string;
   logger: Logger;
+  /** Bytes of uploaded and written files (OpenAI Files) on the data dir. */
+  fileBlobs: Pick<FileBlobs, "writer" | "read" | "remove">;
+  /** Upload limits and the batch completion window. */
+  batchConfig: BatchConfig;
+  /** Moves a batch on now (after create and cancel) rather than at the runner's next pass. */
+  batchDriver: { kick(batchId: string): void };
   auth: AuthSettings;
   limits: ApiLimits;
   /** GENQ_PUBLIC_URL: base of problem+json `type` links ("" = relative links). */

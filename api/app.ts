@@ -23,6 +23,8 @@ import { webhooksRoutes } from "./routes/webhooks/webhooks-routes.ts";
 import { dashboardAccess } from "./middleware/dashboard-access.ts";
 import { dashboardPage } from "./routes/dashboard/dashboard-page.ts";
 import { dashboardRoutes } from "./routes/dashboard/dashboard-routes.ts";
+import { filesRoutes } from "./routes/files/files-routes.ts";
+import { batchesRoutes } from "./routes/batches/batches-routes.ts";
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -48,6 +50,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/v1/jobs", jobsRoutes(deps));
   app.route("/v1/webhooks", webhooksRoutes(deps));
   app.route("/v1/dashboard", dashboardRoutes(deps));
+  app.route("/v1/files", filesRoutes(deps));
+  app.route("/v1/batches", batchesRoutes(deps));
   // OpenAI-compatible surface: OpenAI's shapes, and its error shape (middleware/openai-error-response.ts).
   app.route("/v1", openAiRoutes(deps));
   app.route("/v1/models", modelsRoutes(deps));

@@ -31,14 +31,19 @@ import { ReportLedger } from "../shared/result-sink/report-ledger.ts";
 import { openStore } from "../shared/store/open-store.ts";
 import { JobStreamReader } from "../shared/streams/job-stream-reader.ts";
 import { WebhookAddressPolicy } from "../shared/webhooks/address-policy.ts";
+import { FileBlobs } from "../shared/files/file-blobs.ts";
+import { BatchRunner } from "./batches/batch-runner.ts";
+import { JobSubmitter } from "./routes/jobs/submit-job.ts";
 import { createApp } from "./app.ts";
 import { apiLimits, type AppDeps } from "./app-deps.ts";
 import { resolveAuthPolicy } from "./auth/auth-policy.ts";
 
 export interface NodeDeps {
   /** On Node the long-lived Redis subscribers themselves (tests inspect them). */
-  deps: AppDeps & { events: JobEventBus; streams: JobStreamReader };
+  deps: AppDeps & { events: JobEventBus; streams: JobStreamReader; fileBlobs: FileBlobs };
   services: NodeServices;
+  /** Drives batches (validation, intake, finalization) and sweeps files and batches past retention. */
+  batchRunner: BatchRunner;
   close(): Promise<void>;
 }
 
@@ -69,6 +74,9 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const queueDepth = new QueueDepth({ connection, prefix });
   const workerReports = new WorkerReports({ connection, prefix, staleMs: 3 * Math.max(1_000, config.reliability.heartbeatMs) });
   const webhookFailures = new WebhookFailureFeed(connection, prefix);
+  const fileBlobs = new FileBlobs(config.dataDir);
+  // Wired to the batch runner below, which itself needs these deps (to check lines like POST /v1/jobs).
+  const batchDriver: AppDeps["batchDriver"] = { kick: () => {} };
   const deps: NodeDeps["deps"] = {
     store,
     lifecycle: services.lifecycle,
@@ -111,6 +119,9 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       streamTokens: new StreamTokens(await store.instanceSecrets.getOrCreate("stream-token", Date.now()), config.delivery.streamTokenTtlMs),
     },
     limits: apiLimits(config),
+    fileBlobs,
+    batchConfig: config.batches,
+    batchDriver,
     publicUrl: config.delivery.publicUrl,
     resultReports: config.resultSink.token ? { token: config.resultSink.token, ledger: new ReportLedger({ connection, prefix }) } : undefined,
     now: Date.now,
@@ -122,10 +133,27 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   const aging = new QueueAging({ jobs: store.jobs, queue: services.queue, agingMs: config.priorityAgingMs, logger });
   aging.start();
   const storeChores = config.resultSink.token ? startStoreChores(config, store, services, [...models.keys()], logger) : () => {};
+  // Batches are driven by the API processes (they hold the files); leases keep them apart.
+  const batchRunner = new BatchRunner({
+    store,
+    blobs: fileBlobs,
+    queue: services.queue,
+    lifecycle: services.lifecycle,
+    events,
+    webhooks: services.webhooks,
+    submitter: new JobSubmitter(deps),
+    logger,
+    retentionMs: config.reliability.jobRetentionMs,
+    retentionSweepMs: config.reliability.retentionSweepMs,
+  });
+  batchDriver.kick = (id) => batchRunner.kick(id);
+  batchRunner.start();
   return {
     deps,
     services,
+    batchRunner,
     async close() {
+      await batchRunner.stop();
       await sweeper.stop();
       await aging.stop();
       storeChores();

@@ -6,6 +6,7 @@ import { QueueDepth } from "../shared/queue/queue-depth.ts";
 import { WorkerReports } from "../shared/dashboard/worker-reports.ts";
 import { WebhookFailureFeed } from "../shared/dashboard/webhook-failure-feed.ts";
 import { workersMetrics } from "./workers-metrics.ts";
+import { unavailableFileBlobs } from "../shared/store/d1/d1-unavailable-batch-stores.ts";
 import type { Context } from "hono";
 import { StreamTokens } from "../shared/auth/stream-token.ts";
 import type { GenqConfig } from "../shared/config.ts";
@@ -88,6 +89,10 @@ export async function createWorkersDeps(services: NodeServices, runtime: Workers
       webhookFailures: (tenantId, limit) => webhookFailures.recent(tenantId, limit),
     },
     metrics: workersMetrics(() => deps),
+    // Files & Batches answer 501 here: a Node API holds the files and drives batches.
+    fileBlobs: unavailableFileBlobs,
+    batchConfig: config.batches,
+    batchDriver: { kick: () => {} },
     residency: {
       read: (names) => residencyBoard.read(names),
       command: (command) => modelCommands.publish(command),

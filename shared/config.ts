@@ -9,6 +9,7 @@ import { reliabilityConfig, reliabilityEnv, type ReliabilityConfig } from "./rel
 import { resultSinkConfig, resultSinkEnv, type ResultSinkConfig } from "./result-sink/result-sink-config.ts";
 import { residencyConfig, residencyEnv, type ResidencyConfig } from "./residency-config.ts";
 import { metricsConfig, metricsEnv, type MetricsConfig } from "./metrics/metrics-config.ts";
+import { batchConfig, batchEnv, type BatchConfig } from "./batch-config.ts";
 
 /** The largest GENQ_MAX_TOKENS_LIMIT; beyond it `max_tokens` is malformed, not merely too large. */
 export const MAX_TOKENS_CEILING = 1_000_000;
@@ -99,6 +100,7 @@ const envSchema = z.object({
   ...resultSinkEnv,
   ...residencyEnv,
   ...metricsEnv,
+  ...batchEnv,
 });
 
 export interface GenqConfig {
@@ -156,6 +158,8 @@ export interface GenqConfig {
   resultSink: ResultSinkConfig;
   /** Which models this worker serves, keep-alive and memory budget (GENQ_WORKER_MODELS, GENQ_MODEL_KEEP_ALIVE, ...). */
   residency: ResidencyConfig;
+  /** Files & Batches: upload limits and the completion window (GENQ_FILE_MAX_BYTES, ...). */
+  batches: BatchConfig;
 }
 
 export interface TenantLimits {
@@ -270,6 +274,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     reliability: reliabilityConfig(e),
     resultSink: sink.config,
     residency,
+    batches: batchConfig(e),
   };
 }
 

@@ -32,13 +32,13 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     title: "Unsupported content type",
-    description: "The request has a body whose `Content-Type` is not `application/json`.",
-    fix: "Send `Content-Type: application/json`.",
+    description: "The request has a body whose `Content-Type` is not `application/json` (`multipart/form-data` for `POST /v1/files`).",
+    fix: "Send `Content-Type: application/json` (a form for file uploads).",
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     title: "Request body too large",
-    description: "The body is larger than the API accepts (1 MiB), whatever the `Content-Length` said.",
+    description: "The body is larger than the API accepts (1 MiB; an upload to `/v1/files`: `GENQ_FILE_MAX_BYTES` or `GENQ_FILE_MAX_LINES`), whatever the `Content-Length` said.",
     fix: "Send a smaller body; split large batches into several jobs.",
   },
   UNKNOWN_MODEL: {
@@ -70,6 +70,30 @@ export const ERROR_CODES = {
     title: "Job not found",
     description: "No job with this id exists for the caller's tenant. Another tenant's job answers exactly the same.",
     fix: "Check the id and that the API key belongs to the tenant that submitted the job.",
+  },
+  FILE_NOT_FOUND: {
+    status: 404,
+    title: "File not found",
+    description: "No file with this id exists for the caller's tenant (`/v1/files`, a batch's `input_file_id`). Another tenant's file answers exactly the same.",
+    fix: "Check the id (`GET /v1/files` lists yours) and that the API key belongs to the tenant that uploaded it.",
+  },
+  FILE_IN_USE: {
+    status: 409,
+    title: "File is read by an unfinished batch",
+    description: "The file is the input of a batch that has not finished; deleting it would lose lines a resumed batch still needs.",
+    fix: "Cancel the batch or wait for it to finish, then delete the file.",
+  },
+  BATCH_NOT_FOUND: {
+    status: 404,
+    title: "Batch not found",
+    description: "No batch with this id exists for the caller's tenant. Another tenant's batch answers exactly the same.",
+    fix: "Check the id (`GET /v1/batches` lists yours) and that the API key belongs to the tenant that created it.",
+  },
+  BATCH_NOT_CANCELABLE: {
+    status: 409,
+    title: "Batch cannot be cancelled",
+    description: "The batch already finished (completed, failed, expired) or is being finalized; terminal states are final.",
+    fix: "Nothing to do: read the batch for its output and error files.",
   },
   API_KEY_NOT_FOUND: {
     status: 404,
@@ -184,6 +208,12 @@ export const ERROR_CODES = {
     title: "Result report in progress",
     description: "A worker's result report with this `report_id` is being applied right now (internal results route); the report itself is fine.",
     fix: "Send the same report again after a short wait: the retry gets the first report's answer.",
+  },
+  NOT_AVAILABLE_ON_WORKERS: {
+    status: 501,
+    title: "Not available on this deployment",
+    description: "The API on Cloudflare Workers does not serve this route: Files & Batches stream files to the API's own disk and are driven by a Node API process.",
+    fix: "Send Files & Batches requests to a Node API (`npm start` / `npm run api`) on the same Redis and store.",
   },
   QUEUE_UNAVAILABLE: {
     status: 503,

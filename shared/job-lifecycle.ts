@@ -4,6 +4,7 @@
 import type { ErrorCode } from "./errors.ts";
 import type { JobEventBus } from "./events/job-event-bus.ts";
 import type { Logger } from "./logger.ts";
+import type { BatchStore } from "./store/batch-store.ts";
 import type { JobResult, JobStore } from "./store/job-store.ts";
 import type { JobRow } from "./store/schema/jobs.ts";
 import type { JobStreamPublisher } from "./streams/job-stream-publisher.ts";
@@ -11,6 +12,8 @@ import type { WebhookDispatcher } from "./webhooks/webhook-dispatcher.ts";
 
 export interface JobLifecycleDeps {
   jobs: JobStore;
+  /** Batch lines are job rows too: a batch cancel ends its queued lines in one statement. */
+  batches: BatchStore;
   streams: JobStreamPublisher;
   webhooks: WebhookDispatcher;
   events: JobEventBus;
@@ -50,6 +53,16 @@ export class JobLifecycle {
   /** A queued job is canceled at once; the worker will find it terminal and skip it. */
   async cancelQueued(id: string): Promise<JobRow | undefined> {
     return await this.announced(await this.deps.jobs.cancelQueued(id, this.now()));
+  }
+
+  /**
+   * Every queued line of a batch -> canceled at once (one statement; workers skip terminal rows),
+   * then announced. Returns the canceled rows (the caller removes them from the queue).
+   */
+  async cancelQueuedLines(batchId: string): Promise<JobRow[]> {
+    const rows = await this.deps.batches.cancelQueuedLines(batchId, this.now());
+    for (const row of rows) await this.announced(row);
+    return rows;
   }
 
   /** A running job is asked to stop; its worker writes `canceled` (with the partial text) via complete(). */

@@ -93,7 +93,7 @@ export function withStore(base: RedisServices, store: Store, config: GenqConfig,
     baseUrl: config.delivery.publicUrl,
     logger,
   });
-  const lifecycle = new JobLifecycle({ jobs: store.jobs, streams, webhooks, events, logger });
+  const lifecycle = new JobLifecycle({ jobs: store.jobs, batches: store.batches, streams, webhooks, events, logger });
   return {
     ...base,
     store,

@@ -4,7 +4,7 @@ import { z } from "zod";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-const durationMs = (minMs: number, maxMs: number) =>
+export const durationMs = (minMs: number, maxMs: number) =>
   z.string().transform((spec, ctx) => {
     const match = /^(\d{1,12})(ms|s|m|h|d)?$/.exec(spec.trim());
     const value = match ? Number(match[1]) * UNIT_MS[match[2] ?? "ms"] : NaN;
@@ -15,7 +15,7 @@ const durationMs = (minMs: number, maxMs: number) =>
     return value;
   });
 
-const wholeNumber = (min: number, max: number) =>
+export const wholeNumber = (min: number, max: number) =>
   z.string().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(min).max(max));
 
 export const reliabilityEnv = {

@@ -51,6 +51,17 @@ export class JobQueue {
     );
   }
 
+  /**
+   * Adds many jobs of one model in one round trip (BullMQ addBulk): batch intake. Idempotent
+   * like enqueue (job id = row id), so a resumed intake may add a chunk again.
+   */
+  async enqueueBulk(model: string, requests: readonly EnqueueRequest[]): Promise<void> {
+    if (requests.length === 0) return;
+    await this.queueFor(model).addBulk(
+      requests.map((r) => ({ name: "generate", data: { jobId: r.id }, opts: { jobId: r.id, priority: bullPriority(r.priority, r.tenantRank) } })),
+    );
+  }
+
   /** Removes a job that no worker holds; false when it is locked by a worker or unknown. */
   async remove(id: string, model: string): Promise<boolean> {
     try {

@@ -50,7 +50,11 @@ export interface JobStore {
   listPastQueueDeadline(nowMs: number, limit: number): Promise<JobRow[]>;
   /** Running rows whose started_at + run timeout is before `beforeMs` (for the deadline sweeper). */
   listPastRunTimeout(beforeMs: number, limit: number): Promise<JobRow[]>;
-  /** Queued rows created before `createdBeforeMs`, oldest first (for queue aging). */
+  /**
+   * Queued rows created before `createdBeforeMs`, oldest first (for queue aging). Not batch lines:
+   * they wait at their batch's priority (interactive work keeps overtaking them) until the
+   * batch's completion window, which is their deadline.
+   */
   listQueuedOlderThan(createdBeforeMs: number, limit: number): Promise<JobRow[]>;
   /** Queued and running rows only, through the status index: what /metrics may count per scrape. */
   countActiveByStatus(): Promise<Record<"queued" | "running", number>>;

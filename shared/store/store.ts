@@ -7,6 +7,8 @@ import type { TenantStore } from "./tenant-store.ts";
 import type { JobStore } from "./job-store.ts";
 import type { WebhookDeliveryStore } from "./webhook-delivery-store.ts";
 import type { WebhookSecretStore } from "./webhook-secret-store.ts";
+import type { FileStore } from "./file-store.ts";
+import type { BatchStore } from "./batch-store.ts";
 
 export interface Store {
   jobs: JobStore;
@@ -15,6 +17,10 @@ export interface Store {
   webhookSecrets: WebhookSecretStore;
   tenants: TenantStore;
   instanceSecrets: InstanceSecretStore;
+  /** OpenAI Files: uploaded batch inputs and written batch outputs (rows; bytes on disk). */
+  files: FileStore;
+  /** OpenAI Batches and their lines (job rows with batch_id). */
+  batches: BatchStore;
   /** Throws when the database does not answer (readiness). */
   ping(): Promise<void>;
   /** Throws when the database cannot take writes (read-only file, full disk): readiness and startup. */

@@ -8,7 +8,7 @@ export interface TenantReassignment {
 
 export interface TenantStore {
   /**
-   * Moves the jobs, their webhook deliveries and (when the target has none) the webhook secrets
+   * Moves the jobs, files, batches, their webhook deliveries and (when the target has none) the webhook secrets
    * of `from` to `to`. Where both used one Idempotency-Key, the target's job keeps it.
    */
   reassign(from: string, to: string): Promise<TenantReassignment>;

@@ -47,16 +47,25 @@ export class WebhookDispatcher {
 
   /** Creates the delivery for `event` unless it exists; (re)adds its BullMQ job while pending. */
   async dispatchEvent(row: JobRow, event: WebhookEvent, url: string): Promise<string | undefined> {
+    const payload = buildWebhookPayload(row, event, { maxBytes: this.options.maxPayloadBytes, baseUrl: this.options.baseUrl });
+    return await this.dispatchMessage({ id: webhookMessageId(row.id, event), ownerId: row.id, tenantId: row.tenantId, event, url, payload });
+  }
+
+  /**
+   * Any message (a job's or a batch's event): the delivery row unless `id` exists, then its
+   * BullMQ job while pending. `ownerId` (the job or batch id) files the delivery for retention.
+   */
+  async dispatchMessage(message: { id: string; ownerId: string; tenantId: string; event: string; url: string; payload: string }): Promise<string | undefined> {
     const { deliveries, queue } = this.options;
-    const id = webhookMessageId(row.id, event);
+    const { id, event, url, payload } = message;
     const nowMs = this.now();
     const delivery = await deliveries.insertIfAbsent({
       id,
-      jobId: row.id,
-      tenantId: row.tenantId,
+      jobId: message.ownerId,
+      tenantId: message.tenantId,
       event,
       url,
-      payload: buildWebhookPayload(row, event, { maxBytes: this.options.maxPayloadBytes, baseUrl: this.options.baseUrl }),
+      payload,
       status: "pending",
       queueJobId: id,
       nextAttemptAt: nowMs,

@@ -48,6 +48,8 @@ const row: JobRow = {
   runTimeoutMs: null,
   attempts: 1,
   engineRuns: 1,
+  batchId: null,
+  customId: null,
   version: 3,
   createdAt: 1_700_000_000_999,
   startedAt: 1_700_000_001_000,

@@ -36,6 +36,8 @@ const row: JobRow = {
   runTimeoutMs: null,
   attempts: 1,
   engineRuns: 0,
+  batchId: null,
+  customId: null,
   version: 3,
   createdAt: 1_700_000_000_000,
   startedAt: 1_700_000_000_100,

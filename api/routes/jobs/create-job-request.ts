@@ -35,7 +35,7 @@ const cleanString = (max: number, tooLong?: string) =>
  * checked would differ from what was sent. Scheme (http/https only), `user:pass@` credentials
  * and where it points (SSRF) are checked by shared/webhooks/webhook-url-check.ts at submit.
  */
-const webhookUrl = z
+export const webhookUrl = z
   .string()
   .min(1)
   .max(2048)
@@ -51,7 +51,7 @@ const keepAlive = z.union([z.number(), z.string().max(32)]).transform((spec, ctx
   return ms;
 });
 
-const priority = z
+export const priority = z
   .union([z.number().int().min(0).max(9), z.enum(["high", "normal", "low"])])
   .transform((p) => (typeof p === "number" ? Math.abs(p) : PRIORITY_ALIASES[p]));
 

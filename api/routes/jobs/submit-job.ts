@@ -10,13 +10,16 @@ import type { JobInput, JobParams } from "../../../shared/jobs.ts";
 import { contextOverflow } from "../../../shared/models/context-check.ts";
 import { ModelFolderError } from "../../../shared/models/model-card.ts";
 import { responseFormatGrammar } from "../../../shared/structured-output/response-format.ts";
-import type { JobRow } from "../../../shared/store/schema/jobs.ts";
+import type { JobRow, NewJobRow } from "../../../shared/store/schema/jobs.ts";
 import { checkWebhookUrl } from "../../../shared/webhooks/webhook-url-check.ts";
 import { createJobRequestSchema, type CreateJobRequest } from "./create-job-request.ts";
 import { SubmitLimits } from "./submit-limits.ts";
 import { validationError } from "./validation-problems.ts";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** A checked job row without its identity (id, tenant, Idempotency-Key): see JobSubmitter.prepare. */
+export type PreparedJob = Omit<NewJobRow, "id" | "tenantId" | "idempotencyKey" | "requestHash"> & { model: string; priority: number; promptTokens: number };
 
 export interface Submission {
   row: JobRow;
@@ -45,13 +48,7 @@ export class JobSubmitter {
   /** `raw` is a POST /v1/jobs body (parsed JSON, not yet validated). Throws GenqError on refusal; nothing is stored then. */
   async submit(tenantId: string, raw: unknown, idempotencyKey?: string): Promise<Submission> {
     const { deps, submitLimits } = this;
-    const parsed = this.schema.safeParse(raw);
-    if (!parsed.success) throw validationError(parsed.error);
-    const body = parsed.data;
-    // SSRF rules that need no DNS (scheme, credentials, literal IPs) refuse at submit.
-    if (body.webhook) checkWebhookUrl(body.webhook.url, deps.webhookPolicy);
-    // Compiled here only to refuse unsupported schemas (400 UNSUPPORTED_SCHEMA); workers compile again.
-    responseFormatGrammar(body.response_format);
+    const body = this.parse(raw);
     const requestHash = createHash("sha256").update(JSON.stringify(raw)).digest("base64url");
 
     if (idempotencyKey) {
@@ -60,6 +57,43 @@ export class JobSubmitter {
       if (existing) return replay(existing, requestHash);
     }
 
+    const id = newJobId();
+    const row = { ...this.build(body, deps.now()), id, tenantId, idempotencyKey: idempotencyKey ?? null, requestHash };
+    const admitted = await deps.store.jobs.admit(row, deps.limits.maxActiveJobs);
+    // Two requests with one Idempotency-Key raced: exactly one was admitted.
+    if (admitted.outcome === "duplicate") return replay(admitted.row, requestHash);
+    if (admitted.outcome === "over-quota") throw submitLimits.quotaExceeded(admitted.active);
+    try {
+      await deps.queue.enqueue({ id, model: row.model, priority: row.priority, tenantRank: admitted.queuedAhead });
+    } catch (error) {
+      // The row is durable; the reconciler enqueues it once Redis answers again (invariant 2).
+      deps.logger.warn("enqueue failed; the reconciler will retry", { jobId: id, error });
+    }
+    return { row: admitted.row, replayed: false };
+  }
+
+  /**
+   * The row `raw` becomes, every check of submit() passed (schema, model, prompt tokens against
+   * the context, max_tokens) but nothing stored: batch lines are checked this way, then inserted
+   * and enqueued in bulk. Throws GenqError like submit().
+   */
+  prepare(raw: unknown, createdAt: number): PreparedJob {
+    return this.build(this.parse(raw), createdAt);
+  }
+
+  private parse(raw: unknown): CreateJobRequest {
+    const parsed = this.schema.safeParse(raw);
+    if (!parsed.success) throw validationError(parsed.error);
+    const body = parsed.data;
+    // SSRF rules that need no DNS (scheme, credentials, literal IPs) refuse at submit.
+    if (body.webhook) checkWebhookUrl(body.webhook.url, this.deps.webhookPolicy);
+    // Compiled here only to refuse unsupported schemas (400 UNSUPPORTED_SCHEMA); workers compile again.
+    responseFormatGrammar(body.response_format);
+    return body;
+  }
+
+  private build(body: CreateJobRequest, createdAt: number): PreparedJob {
+    const { deps } = this;
     const modelName = body.model ?? deps.defaultModel;
     const card = deps.models.get(modelName);
     if (!card) {
@@ -71,13 +105,8 @@ export class JobSubmitter {
     const promptTokens = countPromptTokens(card, input);
     const overflow = contextOverflow(card, promptTokens, body.max_tokens);
     if (overflow) throw new GenqError("CONTEXT_LENGTH_EXCEEDED", overflow, { errors: [{ field: "prompt" in input ? "prompt" : "messages", message: overflow }] });
-    submitLimits.checkMaxTokens(body);
-
-    const id = newJobId();
-    const createdAt = deps.now();
-    const row = {
-      id,
-      tenantId,
+    this.submitLimits.checkMaxTokens(body);
+    return {
       model: modelName,
       status: "queued" as const,
       priority: body.priority,
@@ -85,25 +114,12 @@ export class JobSubmitter {
       params: JSON.stringify(toParams(body)),
       webhook: body.webhook ? JSON.stringify(body.webhook) : null,
       metadata: body.metadata ? JSON.stringify(body.metadata) : null,
-      idempotencyKey: idempotencyKey ?? null,
-      requestHash,
       promptTokens,
       queueDeadlineAt: body.max_queue_seconds !== undefined ? createdAt + Math.round(body.max_queue_seconds * 1000) : null,
       runTimeoutMs: body.timeout_seconds !== undefined ? Math.round(body.timeout_seconds * 1000) : null,
       createdAt,
       updatedAt: createdAt,
     };
-    const admitted = await deps.store.jobs.admit(row, deps.limits.maxActiveJobs);
-    // Two requests with one Idempotency-Key raced: exactly one was admitted.
-    if (admitted.outcome === "duplicate") return replay(admitted.row, requestHash);
-    if (admitted.outcome === "over-quota") throw submitLimits.quotaExceeded(admitted.active);
-    try {
-      await deps.queue.enqueue({ id, model: modelName, priority: body.priority, tenantRank: admitted.queuedAhead });
-    } catch (error) {
-      // The row is durable; the reconciler enqueues it once Redis answers again (invariant 2).
-      deps.logger.warn("enqueue failed; the reconciler will retry", { jobId: id, error });
-    }
-    return { row: admitted.row, replayed: false };
   }
 }
 

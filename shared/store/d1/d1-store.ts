@@ -9,6 +9,7 @@ import { D1JobStore } from "./d1-job-store.ts";
 import { D1TenantStore } from "./d1-tenant-store.ts";
 import { D1WebhookDeliveryStore } from "./d1-webhook-delivery-store.ts";
 import { D1WebhookSecretStore } from "./d1-webhook-secret-store.ts";
+import { d1BatchStore, d1FileStore } from "./d1-unavailable-batch-stores.ts";
 
 export function openD1Store(binding: D1Binding, secrets: WebhookSecretStoreOptions): Store {
   const db = openD1Database(binding);
@@ -22,6 +23,8 @@ export function openD1Store(binding: D1Binding, secrets: WebhookSecretStoreOptio
     webhookSecrets: new D1WebhookSecretStore(db, secrets),
     tenants: new D1TenantStore(db),
     instanceSecrets: new D1InstanceSecretStore(db),
+    files: d1FileStore(),
+    batches: d1BatchStore(),
     ping,
     // D1 is writable whenever it answers (no read-only files or full disks to detect): readiness pings it.
     checkWritable: ping,

@@ -1,7 +1,7 @@
 // JobStore on PostgreSQL (pg + drizzle), for many hosts. Transitions are the conditional UPDATEs
 // of job-transition-sql.ts (READ COMMITTED re-checks the WHERE on a row another transaction just
 // changed, so terminal stays final). Admission holds the tenant's advisory lock (postgres-locks.ts): see admit.
-import { and, count, desc, eq, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { ErrorCode } from "../../errors.ts";
 import type { Admission, JobListQuery, JobResult, JobStore } from "../job-store.ts";
@@ -118,7 +118,7 @@ export class PostgresJobStore implements JobStore {
     return this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, createdBeforeMs)))
+      .where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, createdBeforeMs), isNull(jobs.batchId)))
       .orderBy(jobs.createdAt)
       .limit(limit);
   }

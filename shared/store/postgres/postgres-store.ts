@@ -11,6 +11,8 @@ import { PostgresJobStore } from "./postgres-job-store.ts";
 import { PostgresTenantStore } from "./postgres-tenant-store.ts";
 import { PostgresWebhookDeliveryStore } from "./postgres-webhook-delivery-store.ts";
 import { PostgresWebhookSecretStore } from "./postgres-webhook-secret-store.ts";
+import { PostgresFileStore } from "./postgres-file-store.ts";
+import { PostgresBatchStore } from "./postgres-batch-store.ts";
 
 export async function openPostgresStore(url: string, secrets: WebhookSecretStoreOptions): Promise<Store> {
   const db = await openPostgresDatabase(url);
@@ -22,6 +24,8 @@ export async function openPostgresStore(url: string, secrets: WebhookSecretStore
     webhookSecrets: new PostgresWebhookSecretStore(db, secrets),
     tenants: new PostgresTenantStore(db),
     instanceSecrets: new PostgresInstanceSecretStore(db),
+    files: new PostgresFileStore(db),
+    batches: new PostgresBatchStore(db),
     async ping() {
       await db.execute(sql`select 1`);
     },

@@ -1,6 +1,8 @@
 // TenantStore on PostgreSQL: one transaction moves a tenant's jobs, deliveries and secrets. Also
 // run inside the API-key insert, so the first key takes over the keyless tenant atomically.
 import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
+import { batches } from "../schema/postgres/batches.ts";
+import { files } from "../schema/postgres/files.ts";
 import { jobs } from "../schema/postgres/jobs.ts";
 import { webhookDeliveries } from "../schema/postgres/webhook-deliveries.ts";
 import { webhookSecrets } from "../schema/postgres/webhook-secrets.ts";
@@ -26,6 +28,9 @@ export async function reassignTenantIn(tx: PgTx, from: string, to: string): Prom
     .set({ idempotencyKey: null })
     .where(and(eq(jobs.tenantId, from), inArray(jobs.idempotencyKey, taken)));
   const movedJobs = (await tx.update(jobs).set({ tenantId: to }).where(eq(jobs.tenantId, from))).rowCount ?? 0;
+  // Files and batches follow their jobs (a batch's lines are jobs of the same tenant).
+  await tx.update(files).set({ tenantId: to }).where(eq(files.tenantId, from));
+  await tx.update(batches).set({ tenantId: to }).where(eq(batches.tenantId, from));
   const movedDeliveries = (await tx.update(webhookDeliveries).set({ tenantId: to }).where(eq(webhookDeliveries.tenantId, from))).rowCount ?? 0;
   // A tenant's own signing secrets follow its jobs, unless the target already has its own.
   const [{ n }] = await tx

@@ -50,6 +50,9 @@ export const jobs = sqliteTable(
      * (engine error or dead worker): at GENQ_MAX_JOB_RUNS it is a poison job.
      */
     engineRuns: integer("engine_runs").notNull().default(0),
+    /** The batch this job is a line of (null: submitted on its own), and the line's custom_id. */
+    batchId: text("batch_id"),
+    customId: text("custom_id"),
     version: integer("version").notNull().default(1),
     createdAt: integer("created_at").notNull(),
     startedAt: integer("started_at"),
@@ -63,6 +66,8 @@ export const jobs = sqliteTable(
     index("jobs_tenant_status_idx").on(table.tenantId, table.status, table.model),
     // The deadline sweeper finds queued rows past their queue deadline by this.
     index("jobs_queue_deadline_idx").on(table.status, table.queueDeadlineAt),
+    // A batch's progress counts and its output file read its lines by this (never a table scan).
+    index("jobs_batch_idx").on(table.batchId, table.status),
     uniqueIndex("jobs_idempotency_idx").on(table.tenantId, table.idempotencyKey),
   ],
 );

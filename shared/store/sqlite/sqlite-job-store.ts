@@ -1,7 +1,7 @@
 // JobStore on SQLite (better-sqlite3 + drizzle). Multi-statement decisions run in BEGIN
 // IMMEDIATE transactions, which take the write lock first, so they are atomic across processes;
 // transitions are the conditional UPDATEs of job-transition-sql.ts.
-import { and, desc, eq, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { ErrorCode } from "../../errors.ts";
 import type { Admission, JobListQuery, JobResult, JobStore } from "../job-store.ts";
@@ -118,7 +118,7 @@ export class SqliteJobStore implements JobStore {
     return this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, createdBeforeMs)))
+      .where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, createdBeforeMs), isNull(jobs.batchId)))
       .orderBy(jobs.createdAt)
       .limit(limit)
       .all();

@@ -9,6 +9,8 @@ import { openDatabase } from "./sqlite-database.ts";
 import { SqliteJobStore } from "./sqlite-job-store.ts";
 import { SqliteWebhookDeliveryStore } from "./sqlite-webhook-delivery-store.ts";
 import { SqliteWebhookSecretStore } from "./sqlite-webhook-secret-store.ts";
+import { SqliteFileStore } from "./sqlite-file-store.ts";
+import { SqliteBatchStore } from "./sqlite-batch-store.ts";
 
 export function openSqliteStore(path: string, secrets: WebhookSecretStoreOptions): Store {
   const db = openDatabase(path);
@@ -19,6 +21,8 @@ export function openSqliteStore(path: string, secrets: WebhookSecretStoreOptions
     webhookSecrets: new SqliteWebhookSecretStore(db, secrets),
     tenants: new SqliteTenantStore(db),
     instanceSecrets: new SqliteInstanceSecretStore(db),
+    files: new SqliteFileStore(db),
+    batches: new SqliteBatchStore(db),
     async ping() {
       db.$client.prepare("select 1").get();
     },

@@ -1,6 +1,8 @@
 // TenantStore on SQLite: one transaction moves a tenant's jobs, deliveries and secrets. Also run
 // inside the API-key insert, so the first key takes over the keyless tenant atomically.
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { batches } from "../schema/batches.ts";
+import { files } from "../schema/files.ts";
 import { jobs } from "../schema/jobs.ts";
 import { webhookDeliveries } from "../schema/webhook-deliveries.ts";
 import { webhookSecrets } from "../schema/webhook-secrets.ts";
@@ -24,6 +26,9 @@ export function reassignTenant(db: GenqDatabase | Tx, from: string, to: string):
       .where(and(eq(jobs.tenantId, from), inArray(jobs.idempotencyKey, taken)))
       .run();
     const movedJobs = tx.update(jobs).set({ tenantId: to }).where(eq(jobs.tenantId, from)).run().changes;
+    // Files and batches follow their jobs (a batch's lines are jobs of the same tenant).
+    tx.update(files).set({ tenantId: to }).where(eq(files.tenantId, from)).run();
+    tx.update(batches).set({ tenantId: to }).where(eq(batches.tenantId, from)).run();
     const movedDeliveries = tx.update(webhookDeliveries).set({ tenantId: to }).where(eq(webhookDeliveries.tenantId, from)).run().changes;
     // A tenant's own signing secrets follow its jobs, unless the target already has its own.
     const targetHasSecrets =

@@ -6,3 +6,5 @@ export * from "./webhook-deliveries.ts";
 export * from "./webhook-attempts.ts";
 export * from "./webhook-secrets.ts";
 export * from "./instance-secrets.ts";
+export * from "./files.ts";
+export * from "./batches.ts";
