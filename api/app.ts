@@ -10,6 +10,7 @@ import { authenticate } from "./middleware/authenticate.ts";
 import { MUTATING_METHODS, rateLimitWrites } from "./middleware/rate-limit-writes.ts";
 import { adminKeysRoutes } from "./routes/admin/admin-keys-routes.ts";
 import { adminTenantsRoutes } from "./routes/admin/admin-tenants-routes.ts";
+import { docsRoutes } from "./routes/docs/docs-routes.ts";
 import { healthRoutes } from "./routes/health/health-routes.ts";
 import { jobsRoutes } from "./routes/jobs/jobs-routes.ts";
 import { compressLarge } from "./middleware/compress-large.ts";
@@ -22,6 +23,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => problemResponse(c, new GenqError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`), deps.publicUrl));
   app.route("/", healthRoutes(deps));
   app.route("/problems", problemPages());
+  app.route("/", docsRoutes(deps));
   // Admin routes take GENQ_ADMIN_KEY instead of an API key; everything else under /v1 needs a
   // key (unless the startup policy allows open access), so new routes are authenticated by default.
   app.use("/v1/admin/*", adminGuard(deps.auth, deps.logger));
