@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { except } from "hono/combine";
 import type { AppDeps, AppEnv } from "./app-deps.ts";
 import { GenqError } from "../shared/errors.ts";
-import { createErrorHandler, problemResponse } from "./middleware/problem-response.ts";
+import { createErrorHandler, errorResponse } from "./middleware/problem-response.ts";
 import { adminGuard } from "./middleware/admin-guard.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { MUTATING_METHODS, rateLimitWrites } from "./middleware/rate-limit-writes.ts";
@@ -13,6 +13,8 @@ import { adminTenantsRoutes } from "./routes/admin/admin-tenants-routes.ts";
 import { docsRoutes } from "./routes/docs/docs-routes.ts";
 import { healthRoutes } from "./routes/health/health-routes.ts";
 import { jobsRoutes } from "./routes/jobs/jobs-routes.ts";
+import { modelsRoutes } from "./routes/models/models-routes.ts";
+import { openAiRoutes } from "./routes/openai/openai-routes.ts";
 import { compressLarge } from "./middleware/compress-large.ts";
 import { problemPages } from "./routes/problems/problem-pages.ts";
 import { webhooksRoutes } from "./routes/webhooks/webhooks-routes.ts";
@@ -20,7 +22,7 @@ import { webhooksRoutes } from "./routes/webhooks/webhooks-routes.ts";
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError(createErrorHandler(deps.logger, deps.publicUrl));
-  app.notFound((c) => problemResponse(c, new GenqError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`), deps.publicUrl));
+  app.notFound((c) => errorResponse(c, new GenqError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`), deps.publicUrl));
   app.route("/", healthRoutes(deps));
   app.route("/problems", problemPages());
   app.route("/", docsRoutes(deps));
@@ -35,5 +37,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("/v1/jobs/*", compressLarge());
   app.route("/v1/jobs", jobsRoutes(deps));
   app.route("/v1/webhooks", webhooksRoutes(deps));
+  // OpenAI-compatible surface: OpenAI's shapes, and its error shape (middleware/openai-error-response.ts).
+  app.route("/v1", openAiRoutes(deps));
+  app.route("/v1/models", modelsRoutes(deps));
   return app;
 }

@@ -83,6 +83,12 @@ export const ERROR_CODES = {
     description: "The job already finished (succeeded, failed or expired); terminal states are final.",
     fix: "Nothing to do: read the job for its result.",
   },
+  JOB_CANCELED: {
+    status: 409,
+    title: "Job canceled before it finished",
+    description: "An OpenAI-compatible request (`/v1/chat/completions`, `/v1/completions`) was waiting on its job, and the job was canceled (`POST /v1/jobs/:id/cancel`) before it finished. OpenAI's shapes have no canceled result, so the request answers this instead.",
+    fix: "Read the job (`GET /v1/jobs/:id`) for its partial text, or send the request again.",
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
     title: "Idempotency-Key reused with a different body",

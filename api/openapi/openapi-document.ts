@@ -1,8 +1,11 @@
 // Builds the OpenAPI 3.1 document (GET /openapi.json) from the route catalog: request schemas
 // from the routes' own zod schemas, answers from response-schemas.ts, and each route's error
 // codes grouped by HTTP status as problem+json (codes and statuses from shared/errors.ts).
-import { ERROR_CODES, httpStatusFor, type ErrorCode } from "../../shared/errors.ts";
+import { ERROR_CODES, GenqError, httpStatusFor, type ErrorCode } from "../../shared/errors.ts";
+import { openAiError } from "../../shared/openai/openai-error.ts";
+import { isOpenAiPath } from "../middleware/openai-error-response.ts";
 import { routeErrors } from "./implied-errors.ts";
+import { OPENAI_COMPONENT_SCHEMAS } from "./openai-response-schemas.ts";
 import { COMPONENT_SCHEMAS } from "./response-schemas.ts";
 import { requestJsonSchema, responseJsonSchema, type JsonSchema, type ResponseDoc, type RouteAuth, type RouteDoc } from "./route-doc.ts";
 import { z } from "zod";
@@ -45,7 +48,7 @@ export function openApiDocument(routes: RouteDoc[], info: OpenApiInfo): OpenApiD
     if (paths[path][route.method]) throw new Error(`route catalog lists ${route.method.toUpperCase()} ${route.path} twice`);
     paths[path][route.method] = operation(route);
   }
-  const schemas = Object.fromEntries(Object.entries(COMPONENT_SCHEMAS).map(([name, schema]) => [name, withoutDialect(responseJsonSchema(schema))]));
+  const schemas = Object.fromEntries(Object.entries({ ...COMPONENT_SCHEMAS, ...OPENAI_COMPONENT_SCHEMAS }).map(([name, schema]) => [name, withoutDialect(responseJsonSchema(schema))]));
   return {
     openapi: "3.1.0",
     info: {
@@ -72,7 +75,11 @@ function operation(route: RouteDoc): Record<string, unknown> {
   if (route.body) op.requestBody = { required: true, content: { "application/json": { schema: requestJsonSchema(route.body) } } };
   const responses: Record<string, unknown> = {};
   for (const [status, doc] of Object.entries(route.responses)) responses[status] = response(doc);
-  for (const [status, codes] of errorsByStatus(routeErrors(route))) responses[String(status)] = problemResponse(codes);
+  if (isOpenAiPath(route.path)) {
+    for (const [status, codes] of errorsByStatus(routeErrors(route), (code) => openAiError(new GenqError(code, "")).status)) responses[String(status)] = openAiErrorResponse(codes);
+  } else {
+    for (const [status, codes] of errorsByStatus(routeErrors(route), httpStatusFor)) responses[String(status)] = problemResponse(codes);
+  }
   op.responses = responses;
   op["x-error-codes"] = routeErrors(route);
   return op;
@@ -109,6 +116,7 @@ function response(doc: ResponseDoc): Record<string, unknown> {
   const out: Record<string, unknown> = { description: doc.description };
   if (doc.headers) out.headers = Object.fromEntries(Object.entries(doc.headers).map(([name, description]) => [name, { description, schema: { type: "string" } }]));
   if (doc.schema || doc.contentType) out.content = { [doc.contentType ?? "application/json"]: { schema: responseSchema(doc.schema) } };
+  if (doc.eventStream) out.content = { ...(out.content as object), "text/event-stream": { schema: { type: "string" } } };
   return out;
 }
 
@@ -119,12 +127,12 @@ function responseSchema(schema: ResponseDoc["schema"]): JsonSchema {
   return schema as JsonSchema;
 }
 
-/** Grouped by status in the ERROR_CODES table's order. */
-function errorsByStatus(codes: ErrorCode[]): Map<number, ErrorCode[]> {
+/** Grouped by the status each code answers with, in the ERROR_CODES table's order. */
+function errorsByStatus(codes: ErrorCode[], statusOf: (code: ErrorCode) => number): Map<number, ErrorCode[]> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
     if (!codes.includes(code)) continue;
-    const status = httpStatusFor(code);
+    const status = statusOf(code);
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return new Map([...byStatus].sort(([a], [b]) => a - b));
@@ -136,6 +144,19 @@ function problemResponse(codes: ErrorCode[]) {
     content: {
       "application/problem+json": {
         schema: { allOf: [{ $ref: "#/components/schemas/Problem" }, { properties: { code: { enum: codes } } }] },
+      },
+    },
+  };
+}
+
+/** OpenAI's error body; `error.code` is what shared/openai/openai-error.ts sends for these codes. */
+function openAiErrorResponse(codes: ErrorCode[]) {
+  const sent = [...new Set(codes.map((code) => openAiError(new GenqError(code, "")).body.error.code))];
+  return {
+    description: codes.map((code) => `${code}: ${ERROR_CODES[code].title}`).join("; "),
+    content: {
+      "application/json": {
+        schema: { allOf: [{ $ref: "#/components/schemas/OpenAiError" }, { properties: { error: { properties: { code: { enum: sent } } } } }] },
       },
     },
   };

@@ -8,6 +8,9 @@
 // 3. `responses`: a zod schema from response-schemas.ts (`{ ref: "Job" }` for a component).
 // 4. `errors`: the codes the handler throws itself (shared/errors.ts); auth, rate limit, JSON
 //    body and INTERNAL codes are added from `auth`, the method and `body` (implied-errors.ts).
+//    Paths the app answers in OpenAI's error shape (isOpenAiPath) are documented that way.
+// 5. A route with a JSON body: add its schema to the bodies table of the document's test too.
+// Larger areas keep their entries in a file of their own (openai-route-catalog.ts), spread below.
 import { JOB_ID_PATTERN } from "../../shared/ids.ts";
 import { KEY_ID_PATTERN } from "../../shared/auth/api-keys.ts";
 import { WEBHOOK_EVENTS } from "../../shared/webhooks/webhook-events.ts";
@@ -17,6 +20,7 @@ import { reassignRequest } from "../routes/admin/admin-tenants-routes.ts";
 import { createJobRequestSchema } from "../routes/jobs/create-job-request.ts";
 import { JOB_FIELDS } from "../routes/jobs/job-fields.ts";
 import { listJobsQuery } from "../routes/jobs/list-jobs.ts";
+import { openAiRouteCatalog } from "./openai-route-catalog.ts";
 import type { ResponseDoc, RouteDoc } from "./route-doc.ts";
 
 const jobId = { id: { description: "the job's id", schema: { type: "string", pattern: JOB_ID_PATTERN.source } } };
@@ -144,5 +148,6 @@ export function routeCatalog(limits: ApiLimits): RouteDoc[] {
       responses: { 200: { description: "what moved", schema: { ref: "TenantReassignment" } } },
       errors: [],
     },
+    ...openAiRouteCatalog(),
   ];
 }

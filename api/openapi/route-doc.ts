@@ -27,6 +27,8 @@ export interface ResponseDoc {
   contentType?: string;
   /** A zod schema of the body (converted as output), a ready JSON Schema, or a components $ref name. */
   schema?: z.ZodType | JsonSchema | { ref: string };
+  /** The same status may also answer text/event-stream (a `stream: true` request). */
+  eventStream?: boolean;
   /** Response headers worth knowing (name → description). */
   headers?: Record<string, string>;
 }

@@ -1,6 +1,6 @@
 // What genq knows about a model folder without running it: config, generation defaults,
 // tokenizer and chat template. Pure JS, so the API (prompt validation) and the worker share it.
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { Template } from "@huggingface/jinja";
@@ -17,6 +17,8 @@ export interface ModelCard {
   vocabSize: number;
   eosTokenIds: number[];
   bosTokenId: number | null;
+  /** When the model folder was written (config.json's mtime): OpenAI's `created` in GET /v1/models. */
+  createdAtMs: number;
   /** Raw config.json, for the loader (head counts, dims). */
   config: Record<string, unknown>;
   encode(text: string, addSpecialTokens: boolean): number[];
@@ -98,6 +100,7 @@ export function loadModelCard(name: string, path: string, options: ModelCardOpti
     vocabSize,
     eosTokenIds,
     bosTokenId: bos,
+    createdAtMs: Math.floor(statSync(join(path, "config.json")).mtimeMs),
     config,
     encode,
     decode: (ids, skipSpecialTokens = true) => tokenizer.decode(ids, { skip_special_tokens: skipSpecialTokens }),

@@ -9,31 +9,37 @@ import { openApiPath, type OpenApiDocument } from "../../api/openapi/openapi-doc
 import { createKeyRequest } from "../../api/routes/admin/admin-keys-routes.ts";
 import { reassignRequest } from "../../api/routes/admin/admin-tenants-routes.ts";
 import { createJobRequestSchema } from "../../api/routes/jobs/create-job-request.ts";
-import { ERROR_CODES, problemSlug, type ErrorCode } from "../../shared/errors.ts";
-import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
-import { startTestApi, type JobJson, type TestApi } from "../harness/test-api.ts";
+import { ERROR_CODES, GenqError, problemSlug, type ErrorCode } from "../../shared/errors.ts";
+import { chatCompletionRequestSchema } from "../../shared/openai/chat-completion-request.ts";
+import { completionRequestSchema } from "../../shared/openai/completion-request.ts";
+import { openAiError } from "../../shared/openai/openai-error.ts";
+import { isOpenAiPath } from "../../api/middleware/openai-error-response.ts";
+import type { TestEnv } from "../harness/test-env.ts";
+import type { JobJson, TestApi } from "../harness/test-api.ts";
+import { startTestStack, type TestStack } from "../harness/test-stack.ts";
 import { issueApiKey } from "../harness/admin-api.ts";
 import { openApiConformance, type ConformanceCheck } from "../harness/openapi-conformance.ts";
 
 const ADMIN_KEY = "admin-openapi-0123456789";
+let stack: TestStack;
 let env: TestEnv;
 let api: TestApi;
 let doc: OpenApiDocument;
 let conforms: ConformanceCheck;
 
 beforeAll(async () => {
-  env = await createTestEnv({ GENQ_AUTH: "on", GENQ_ADMIN_KEY: ADMIN_KEY, GENQ_WEBHOOK_ALLOW_HOSTS: "127.0.0.1" });
-  api = await startTestApi(env.config);
+  // A real worker too, so completions and readiness answer as in service.
+  stack = await startTestStack({ GENQ_AUTH: "on", GENQ_ADMIN_KEY: ADMIN_KEY, GENQ_WEBHOOK_ALLOW_HOSTS: "127.0.0.1" });
+  ({ env, api } = stack);
   const res = await api.get("/openapi.json");
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toMatch(/^application\/json/);
   doc = (await res.json()) as OpenApiDocument;
   conforms = openApiConformance(doc);
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
-  await api?.close();
-  await env?.cleanup();
-});
+  await stack?.close();
+}, 60_000);
 
 /** `METHOD /openapi/{path}` of every handler Hono registered (middleware: wildcards, ALL). */
 function registeredOperations(): string[] {
@@ -66,6 +72,8 @@ describe("GET /openapi.json", () => {
       "POST /v1/jobs": createJobRequestSchema(env.config.tenantLimits),
       "POST /v1/admin/keys": createKeyRequest,
       "POST /v1/admin/tenants/reassign": reassignRequest,
+      "POST /v1/chat/completions": chatCompletionRequestSchema,
+      "POST /v1/completions": completionRequestSchema,
     };
     const documented: Record<string, unknown> = {};
     for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>)) {
@@ -82,17 +90,24 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(jobBody.properties)).toEqual(expect.arrayContaining(["prompt", "messages", "response_format", "priority", "webhook"]));
   });
 
-  it("lists only real error codes, each under its HTTP status as problem+json", () => {
+  it("lists only real error codes, each under its HTTP status in the path's error shape", () => {
     for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>)) {
       for (const [method, op] of Object.entries(methods)) {
         const codes = op["x-error-codes"] as ErrorCode[];
         expect(codes, `${method} ${path}`).toContain("INTERNAL");
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const responses = op.responses as Record<string, { content: Record<string, { schema: { allOf: any[] } }> }>;
         for (const code of codes) {
           expect(ERROR_CODES[code], code).toBeDefined();
-          const answer = (op.responses as Record<string, { content: Record<string, { schema: { allOf: { properties?: { code: { enum: string[] } } }[] } }> }>)[
-            String(ERROR_CODES[code].status)
-          ];
-          expect(answer.content["application/problem+json"].schema.allOf[1].properties!.code.enum, `${method} ${path} ${code}`).toContain(code);
+          if (isOpenAiPath(path)) {
+            const { status, body } = openAiError(new GenqError(code, ""));
+            const schema = responses[String(status)].content["application/json"].schema;
+            expect(schema.allOf[0].$ref).toBe("#/components/schemas/OpenAiError");
+            expect(schema.allOf[1].properties.error.properties.code.enum, `${method} ${path} ${code}`).toContain(body.error.code);
+          } else {
+            const schema = responses[String(ERROR_CODES[code].status)].content["application/problem+json"].schema;
+            expect(schema.allOf[1].properties.code.enum, `${method} ${path} ${code}`).toContain(code);
+          }
         }
       }
     }
@@ -135,6 +150,25 @@ describe("real answers match the document", () => {
     await conforms(await api.get("/v1/webhooks/secret", auth), "get", "/v1/webhooks/secret");
     await conforms(await api.post("/v1/webhooks/secret/rotate", "", auth), "post", "/v1/webhooks/secret/rotate");
   }, 60_000);
+
+  it("for the OpenAI-compatible routes", async () => {
+    const auth = { authorization: `Bearer ${(await issueApiKey(api, ADMIN_KEY, "openai")).key as string}` };
+    const messages = [{ role: "user", content: "hi" }];
+    const expectStatus = (res: Response, status: number) => (expect(res.status).toBe(status), res);
+    const chat = (body: Record<string, unknown>, headers = auth) => api.post("/v1/chat/completions", body, headers);
+    await conforms(expectStatus(await chat({ model: "tiny", messages, max_tokens: 3 }), 200), "post", "/v1/chat/completions");
+    const stream = expectStatus(await chat({ model: "tiny", messages, max_tokens: 3, stream: true }), 200);
+    expect(stream.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    await conforms(stream, "post", "/v1/chat/completions");
+    await conforms(expectStatus(await chat({ model: "nope", messages }), 404), "post", "/v1/chat/completions");
+    await conforms(await api.post("/v1/chat/completions", { messages: [] }, auth), "post", "/v1/chat/completions");
+    await conforms(await api.post("/v1/chat/completions", { messages }), "post", "/v1/chat/completions");
+    await conforms(expectStatus(await api.post("/v1/completions", { prompt: "hi", max_tokens: 3 }, auth), 200), "post", "/v1/completions");
+    await conforms(await api.post("/v1/completions", { prompt: "hi", n: 2 }, auth), "post", "/v1/completions");
+    await conforms(await api.get("/v1/models", auth), "get", "/v1/models");
+    await conforms(await api.get("/v1/models/tiny", auth), "get", "/v1/models/:id");
+    await conforms(expectStatus(await api.get("/v1/models/nope", auth), 404), "get", "/v1/models/:id");
+  }, 120_000);
 
   it("for the admin API", async () => {
     const admin = { authorization: `Bearer ${ADMIN_KEY}` };

@@ -7,7 +7,8 @@ import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { GenqError } from "../../../shared/errors.ts";
 import { jobSummary } from "../../../shared/job-summary.ts";
 import { isTerminalStatus } from "../../../shared/store/schema/jobs.ts";
-import { compareStreamIds, isStreamId, type JobStreamEntry } from "../../../shared/streams/job-stream-reader.ts";
+import { compareStreamIds, isStreamId } from "../../../shared/streams/job-stream-reader.ts";
+import { followJobStream } from "./follow-job-stream.ts";
 import { holdWaiterSlot } from "./waiter-slot.ts";
 import { findJobOr404 } from "./find-job.ts";
 
@@ -34,51 +35,17 @@ export function jobEventsHandler(deps: AppDeps) {
   };
 }
 
-/**
- * Forwards stream entries until the terminal status, the client leaves, or the server closes.
- * Every row transition writes its status event (shared/job-lifecycle.ts), so the stream alone
- * tells when the job ended; reading from "0-0" also catches an end written before we subscribed.
- */
+/** Forwards stream entries until the terminal status, the client leaves, or the server closes. */
 async function pump(deps: AppDeps, stream: SSEStreamingApi, jobId: string, afterId: string, signal: AbortSignal) {
-  let finish!: () => void;
-  const finished = new Promise<void>((resolve) => (finish = resolve));
-  let done = false;
-  const end = () => {
-    if (done) return;
-    done = true;
-    finish();
-  };
-  stream.onAbort(end);
-  signal.addEventListener("abort", end, { once: true });
-
-  // Writes are chained so events leave in stream order even though entries arrive in batches.
-  let writing = Promise.resolve();
-  const unsubscribe = deps.streams.subscribe(jobId, afterId, (entries: JobStreamEntry[]) => {
-    writing = writing.then(async () => {
-      for (const entry of entries) {
-        if (done) return;
-        await stream.writeSSE({ id: entry.id, event: entry.type, data: entry.data });
-        if (entry.type === "status" && isTerminalStatus(statusOf(entry.data))) return end();
-      }
-    });
-    writing.catch(end);
+  const left = new AbortController();
+  stream.onAbort(() => left.abort());
+  signal.addEventListener("abort", () => left.abort(), { once: true });
+  await followJobStream(deps, jobId, {
+    afterId,
+    signal: left.signal,
+    onEntry: (entry) => stream.writeSSE({ id: entry.id, event: entry.type, data: entry.data }),
+    keepAlive: () => stream.write(": keep-alive\n\n").then(() => {}),
   });
-  const keepAlive = setInterval(() => void stream.write(": keep-alive\n\n").catch(end), deps.limits.sseKeepAliveMs);
-  try {
-    await finished;
-    await writing.catch(() => {});
-  } finally {
-    clearInterval(keepAlive);
-    unsubscribe();
-  }
-}
-
-function statusOf(data: string): string {
-  try {
-    return (JSON.parse(data) as { status?: string }).status ?? "";
-  } catch {
-    return "";
-  }
 }
 
 function parseLastEventId(value: string | undefined): string | undefined {
