@@ -32,7 +32,7 @@ export interface NodeDeps {
 
 export async function createNodeDeps(config: GenqConfig, logger: Logger): Promise<NodeDeps> {
   const models = loadModelCards(config.models, config.specialTokensInContent);
-  const store = openStore(config);
+  const store = await openStore(config);
   let policy: ReturnType<typeof resolveAuthPolicy>;
   let services: NodeServices;
   try {

@@ -23,7 +23,7 @@ function table(rows: ApiKeyRow[]): string {
 
 const [command, ...args] = process.argv.slice(2);
 const config = loadConfig();
-const store = openStore(config);
+const store = await openStore(config);
 const keys = store.apiKeys;
 try {
   if (command === "create") {

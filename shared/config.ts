@@ -39,6 +39,11 @@ const envSchema = z.object({
   GENQ_PORT: intInRange(0, 65535).default(8080),
   GENQ_HOST: z.string().min(1).default("127.0.0.1"),
   GENQ_DATA_DIR: z.string().min(1).default("./data"),
+  GENQ_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql:// (unset: the SQLite file in GENQ_DATA_DIR)")
+    .refine((url) => URL.canParse(url), "is not a valid URL")
+    .optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional(),
   GENQ_MODELS: modelsSpec.optional(),
   GENQ_DEVICE: z.enum(["cpu", "cuda"]).default("cpu"),
@@ -95,6 +100,11 @@ export interface GenqConfig {
   host: string;
   dataDir: string;
   databasePath: string;
+  /**
+   * GENQ_DATABASE_URL: a PostgreSQL database shared by processes on many hosts; undefined = the
+   * SQLite file at `databasePath` (one box).
+   */
+  databaseUrl: string | undefined;
   /** Undefined: the start script launches or finds a local redis-server. */
   redisUrl: string | undefined;
   /** Models (GENQ_SPECIAL_TOKENS_IN_CONTENT) whose message content may carry control tokens (opt-out). */
@@ -126,7 +136,8 @@ export interface GenqConfig {
   jobLockMs: number;
   /**
    * Prefix of every Redis key genq writes (BullMQ queues, event channels, streams, rate limits):
-   * GENQ_QUEUE_PREFIX, else derived from the data dir, so two deployments on one Redis never share.
+   * GENQ_QUEUE_PREFIX, else derived from the data dir (from GENQ_DATABASE_URL's host, port and
+   * database when set, so hosts agree), so two deployments on one Redis never share.
    */
   queuePrefix: string;
   /** Fair use, per tenant (= per key unless keys share a tenant). 0 turns a limit off. */
@@ -198,6 +209,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
     host: e.GENQ_HOST,
     dataDir,
     databasePath: join(dataDir, "genq.db"),
+    databaseUrl: e.GENQ_DATABASE_URL,
     redisUrl: e.REDIS_URL,
     modelsConfigured: e.GENQ_MODELS !== undefined,
     models,
@@ -229,7 +241,7 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
       streamTokenTtlMs: e.GENQ_STREAM_TOKEN_TTL_MS,
     },
     jobLockMs: e.GENQ_JOB_LOCK_MS,
-    queuePrefix: e.GENQ_QUEUE_PREFIX ?? deploymentPrefix(dataDir),
+    queuePrefix: e.GENQ_QUEUE_PREFIX ?? deploymentPrefix(e.GENQ_DATABASE_URL ? databaseIdentity(e.GENQ_DATABASE_URL) : dataDir),
     tenantLimits: {
       submitsPerSecond: e.GENQ_RATE_LIMIT_PER_SECOND,
       submitBurst: e.GENQ_RATE_LIMIT_BURST,
@@ -242,9 +254,18 @@ export function parseConfig(env: Record<string, string | undefined>): GenqConfig
   };
 }
 
-/** `genq-<8 hex>` from the resolved data dir: processes of one checkout agree, two checkouts differ. */
-function deploymentPrefix(dataDir: string): string {
-  return `genq-${createHash("sha256").update(dataDir).digest("hex").slice(0, 8)}`;
+/**
+ * `genq-<8 hex>` from what the processes of one deployment share: the resolved data dir on one
+ * box, the database on many hosts (whose data dirs differ); two deployments differ.
+ */
+function deploymentPrefix(shared: string): string {
+  return `genq-${createHash("sha256").update(shared).digest("hex").slice(0, 8)}`;
+}
+
+/** host:port/database of a PostgreSQL URL: the same for every host, whatever user or password it uses. */
+function databaseIdentity(url: string): string {
+  const parsed = new URL(url);
+  return `postgres://${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
 }
 
 /** Reads process.env once; entry points call this and pass the result down. */

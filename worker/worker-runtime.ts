@@ -36,7 +36,7 @@ const RECONCILE_EVERY_MS = 15_000;
 
 export async function startWorker(config: GenqConfig, logger: Logger): Promise<WorkerHandle> {
   const models = loadModelCards(config.models, config.specialTokensInContent);
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     await store.checkWritable();
   } catch (error) {

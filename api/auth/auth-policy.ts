@@ -40,7 +40,7 @@ export function resolveAuthPolicy(config: Pick<GenqConfig, "auth" | "host">, key
 
 /** The same decision from the database on disk, for entries that check before starting anything. */
 export async function checkAuthBeforeStart(config: GenqConfig): Promise<AuthPolicy> {
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     return resolveAuthPolicy(config, await store.apiKeys.count());
   } finally {

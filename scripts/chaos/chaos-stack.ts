@@ -1,16 +1,14 @@
 // Real genq processes on loopback for the chaos run: its own redis-server (which can be killed and
 // replaced by an empty one on the same port), its own data dir, one API and N workers as child
 // processes (`tsx api/node.ts`, `tsx worker/index.ts`) that can be SIGKILLed and restarted.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
+import { spawnGenqProcess } from "../genq-process.ts";
 import { freePort, startRedisServer, type RedisServerProcess } from "../redis-server-process.ts";
 import { buildModelFolder } from "../model-builder/write-model-folder.ts";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface ChaosProcess {
   name: string;
@@ -117,21 +115,7 @@ export class ChaosStack {
   }
 
   private spawn(name: string, entry: string, readyMarker: string): ChaosProcess {
-    const child = spawn(process.execPath, ["--import", "tsx", entry], {
-      cwd: ROOT,
-      env: { ...process.env, ...this.env, GENQ_LOG_LEVEL: "info" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let log = "";
-    const ready = new Promise<void>((resolve, reject) => {
-      child.stderr!.on("data", (chunk: Buffer) => {
-        // Keep only the tail: a long-running process logs a lot.
-        log = (log + chunk.toString()).slice(-20_000);
-        if (log.includes(readyMarker)) resolve();
-      });
-      child.once("exit", (code, signal) => reject(new Error(`${name} exited during start (${code ?? signal}): ${log.slice(-1500)}`)));
-    });
-    ready.catch(() => {});
+    const { child, ready } = spawnGenqProcess(entry, readyMarker, this.env);
     return { name, child, ready };
   }
 }

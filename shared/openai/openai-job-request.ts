@@ -25,8 +25,13 @@ export function openAiRequestSchema(endpoint: OpenAiEndpoint): z.ZodType<ChatCom
   return endpoint === "/v1/chat/completions" ? chatCompletionRequestSchema : completionRequestSchema;
 }
 
+export interface JobRequestDefaults {
+  /** Priority when the body names none (default OPENAI_DEFAULT_PRIORITY; batch lines run lower). */
+  priority?: number;
+}
+
 /** `body` must have passed openAiRequestSchema(endpoint). */
-export function toJobRequest(endpoint: OpenAiEndpoint, body: ChatCompletionRequest | CompletionRequest): OpenAiJobRequest {
+export function toJobRequest(endpoint: OpenAiEndpoint, body: ChatCompletionRequest | CompletionRequest, defaults: JobRequestDefaults = {}): OpenAiJobRequest {
   const paramNames: Record<string, string> = {};
   let input: Record<string, unknown>;
   let maxTokens = body.max_tokens;
@@ -58,7 +63,7 @@ export function toJobRequest(endpoint: OpenAiEndpoint, body: ChatCompletionReque
     stop: body.stop == null ? undefined : typeof body.stop === "string" ? [body.stop] : body.stop,
     ignore_eos: body.ignore_eos,
     response_format: body.response_format ?? undefined,
-    priority: body.priority ?? OPENAI_DEFAULT_PRIORITY,
+    priority: body.priority ?? defaults.priority ?? OPENAI_DEFAULT_PRIORITY,
     metadata: Object.keys(metadata).length > 0 ? metadata : undefined,
   };
   for (const key of Object.keys(job)) if (job[key] === undefined) delete job[key];

@@ -21,7 +21,7 @@ describe("max_queue_seconds", () => {
     const api = await startTestApi(env.config);
     // Webhook delivery only: no generation worker is running.
     const logger = createLogger("silent");
-    const services = await openNodeServices(env.config, openStore(env.config), logger, "patient");
+    const services = await openNodeServices(env.config, await openStore(env.config), logger, "patient");
     const delivery = await startWebhookRuntime(env.config, services, logger);
     try {
       const res = await api.post("/v1/jobs", { prompt: "late", max_tokens: 4, max_queue_seconds: 0.3, webhook: { url: `${receiver.url}/hook` } });

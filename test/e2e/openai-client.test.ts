@@ -5,7 +5,9 @@ import { Ajv } from "ajv";
 import OpenAI, { APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApi, type ApiHandle } from "../../api/node-api.ts";
+import { Redis } from "ioredis";
 import { issueApiKey } from "../../shared/auth/api-keys.ts";
+import { jobStreamKey } from "../../shared/streams/job-stream-publisher.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { startWorker, type WorkerHandle } from "../../worker/worker-runtime.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
@@ -84,6 +86,12 @@ describe("chat completions", () => {
     const list = await fetch(`${api.url}/v1/jobs?limit=100`, { headers: { authorization: `Bearer ${apiKey}` } });
     const listed = ((await list.json()) as { data: Array<{ id: string; priority: number }> }).data.find((j) => j.id === id);
     expect(listed?.priority).toBe(1);
+    // Tenancy as for any job: another tenant's key neither lists nor reads it.
+    const otherKey = (await issueApiKey(api.deps.store.apiKeys, { name: "other", tenantId: "tenant-other" })).key;
+    const otherHeaders = { authorization: `Bearer ${otherKey}` };
+    expect((await fetch(`${api.url}/v1/jobs/${id}`, { headers: otherHeaders })).status).toBe(404);
+    const otherList = (await (await fetch(`${api.url}/v1/jobs?limit=100`, { headers: otherHeaders })).json()) as { data: unknown[] };
+    expect(otherList.data).toEqual([]);
   });
 
   it("streams chunks whose text is the job's output, with a usage chunk", async () => {
@@ -126,6 +134,14 @@ describe("chat completions", () => {
     expect(response.headers.get("idempotent-replayed")).toBe("true");
     const other = await client.chat.completions.create({ ...body, max_tokens: 5 }, options).catch((e: unknown) => e);
     expect(other).toMatchObject({ status: 409, code: "idempotency_key_reused" });
+    // Replayed as a stream after the job's Redis stream expired: the text still arrives whole.
+    const redis = new Redis(env.config.redisUrl!);
+    await redis.del(jobStreamKey(env.config.queuePrefix, jobIdOf(first.id)));
+    redis.disconnect();
+    const stream = await client.chat.completions.create({ ...body, stream: true }, options);
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe(first.choices[0].message.content);
   });
 
   it("constrains output to a json_schema response_format", async () => {

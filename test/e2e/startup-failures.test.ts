@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../shared/store/sqlite/sqlite-database.ts";
 import { freePort } from "../../scripts/redis-server-process.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
+import { POSTGRES_SERVER_URL } from "../harness/postgres-database.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -77,6 +78,26 @@ describe.concurrent("Redis unreachable", () => {
       expectOneLine(await runEntry(entry, { REDIS_URL: url, GENQ_DATA_DIR: tempDir("genq-nr-") }), entry, new RegExp(`Redis at ${url} is not reachable`));
     });
   }
+});
+
+describe.concurrent("PostgreSQL (GENQ_DATABASE_URL) unusable", () => {
+  it("api: an unreachable server is named (password hidden) and the entry exits", async () => {
+    const url = `postgres://genq:hunter2@127.0.0.1:${await freePort()}/genq`;
+    const exit = await runEntry("api", { GENQ_DATABASE_URL: url, GENQ_DATA_DIR: tempDir("genq-pg-") });
+    expectOneLine(exit, "api", /PostgreSQL database at postgres:\/\/genq@127\.0\.0\.1:\d+\/genq is not reachable \(ECONNREFUSED/);
+    expect(exit.lines[0]).not.toContain("hunter2");
+  });
+
+  it("worker: a database that does not exist is named", async () => {
+    const url = `${POSTGRES_SERVER_URL.replace(/\/[^/]*$/, "")}/genq_missing_${process.pid}`;
+    const exit = await runEntry("worker", { GENQ_DATABASE_URL: url, GENQ_DATA_DIR: tempDir("genq-pg-") });
+    expectOneLine(exit, "worker", /PostgreSQL database at .*genq_missing_\d+ does not exist/);
+  });
+
+  it("a malformed URL is a configuration error", async () => {
+    const exit = await runEntry("api", { GENQ_DATABASE_URL: "mysql://db/genq" });
+    expectOneLine(exit, "api", /invalid configuration: GENQ_DATABASE_URL: must start with postgres:\/\//);
+  });
 });
 
 it("bad config values: lists every bad key", async () => {

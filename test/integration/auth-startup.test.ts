@@ -32,7 +32,7 @@ async function serve(env: TestEnv, lines: string[] = []): Promise<ApiHandle> {
 }
 
 async function issueKeyOnDisk(env: TestEnv): Promise<string> {
-  const store = openStore(env.config);
+  const store = await openStore(env.config);
   try {
     return (await issueApiKey(store.apiKeys, { name: "disk" })).key;
   } finally {

@@ -50,7 +50,7 @@ describe("the first key", () => {
     const replay = await api.post("/v1/jobs", { prompt: "one", max_tokens: 1 }, { ...bearer(first.key), "idempotency-key": "open-one" });
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect((await replay.json()).id).toBe(open[0]);
-    const store = openStore(env.config);
+    const store = await openStore(env.config);
     try {
       expect((await store.webhookSecrets.signingSecrets(first.tenant, Date.now()))[0]).toBe(openSecret);
     } finally {

@@ -17,7 +17,7 @@ let services: NodeServices;
 beforeAll(async () => {
   env = await createTestEnv({ GENQ_SSE_KEEPALIVE_MS: "100" });
   api = await startTestApi(env.config);
-  services = await openNodeServices(env.config, openStore(env.config), createLogger("error"), "patient");
+  services = await openNodeServices(env.config, await openStore(env.config), createLogger("error"), "patient");
 });
 afterAll(async () => {
   await services?.close();

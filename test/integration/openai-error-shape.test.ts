@@ -11,8 +11,8 @@ let api: TestApi;
 let auth: Record<string, string>;
 
 beforeAll(async () => {
-  // One write per 20 s after a burst of 3: the fourth write in a test is refused, whatever the machine's speed.
-  env = await createTestEnv({ GENQ_RATE_LIMIT_PER_SECOND: "0.05", GENQ_RATE_LIMIT_BURST: "3", GENQ_MAX_WAITERS_PER_TENANT: "1" });
+  // One write per 20 s after a burst of 4: the fifth write in a test is refused, whatever the machine's speed.
+  env = await createTestEnv({ GENQ_RATE_LIMIT_PER_SECOND: "0.05", GENQ_RATE_LIMIT_BURST: "4", GENQ_MAX_WAITERS_PER_TENANT: "1" });
   api = await startTestApi(env.config);
   auth = { authorization: `Bearer ${await issueKey(api, "shape")}` };
 });
@@ -52,13 +52,14 @@ describe("OpenAI error shape", () => {
 
   it("validation errors name the parameter; bad JSON and media types are OpenAI-shaped", async () => {
     await expectOpenAiError(await api.post("/v1/completions", { prompt: "x", echo: true }, auth), 400, "validation_failed", "echo");
+    await expectOpenAiError(await api.post("/v1/chat/completions", { messages: [{ role: "user", content: "x" }], wat: 1 }, auth), 400, "validation_failed", "wat");
     await expectOpenAiError(await api.post("/v1/completions", "{not json", auth), 400, "invalid_json");
     await expectOpenAiError(await api.post("/v1/completions", "x", { ...auth, "content-type": "text/plain" }), 415, "unsupported_media_type");
     expect(await rowCount(api)).toBe(0);
   });
 
   it("429 rate limits keep Retry-After and tell the SDK it may retry", async () => {
-    // The three writes above used the burst.
+    // The four writes above used the burst.
     const res = await api.post("/v1/chat/completions", { model: "tiny", messages: [{ role: "user", content: "x" }] }, auth);
     const error = await expectOpenAiError(res, 429, "rate_limit_exceeded");
     expect(error.type).toBe("rate_limit_error");

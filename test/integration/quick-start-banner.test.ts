@@ -52,7 +52,7 @@ describe("npm start's ready line", () => {
       expect(await runPrinted(curl)).toBe("202");
     });
 
-    const store = openStore(env.config);
+    const store = await openStore(env.config);
     const { key } = await issueApiKey(store.apiKeys, { name: "banner test" });
     await store.close();
 

@@ -37,7 +37,7 @@ async function startStack(overrides: Record<string, string>, options: WebhookRun
     ...overrides,
   });
   const api = await startTestApi(env.config);
-  const worker = await openNodeServices(env.config, openStore(env.config), logger, "patient");
+  const worker = await openNodeServices(env.config, await openStore(env.config), logger, "patient");
   const delivery = await startWebhookRuntime(env.config, worker, logger, options);
   return { env, api, worker, delivery };
 }

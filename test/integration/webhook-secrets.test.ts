@@ -34,7 +34,7 @@ beforeAll(async () => {
   env = await createTestEnv({ GENQ_DATA_DIR: join(root, "nested", "data"), GENQ_WEBHOOK_ALLOW_HOSTS: "127.0.0.1" });
   api = await startTestApi(env.config);
   const logger = createLogger("silent");
-  worker = await openNodeServices(env.config, openStore(env.config), logger, "patient");
+  worker = await openNodeServices(env.config, await openStore(env.config), logger, "patient");
   delivery = await startWebhookRuntime(env.config, worker, logger);
   receiver = await startWebhookReceiver();
 });

@@ -95,6 +95,9 @@ describe("OpenAI request → genq job body", () => {
     expect(request.job).toEqual({ model: "tiny", prompt: "Once", seed: 3, priority: "low", top_k: 5, ignore_eos: true });
     expect(request).toMatchObject({ stream: false, includeUsage: false });
     expect(jobSchema.parse(request.job).priority).toBe(8);
+    const parsed = openAiRequestSchema(TEXT).parse({ prompt: "x" });
+    expect(toJobRequest(TEXT, parsed, { priority: 8 }).job.priority).toBe(8);
+    expect(toJobRequest(TEXT, { ...parsed, priority: 2 }, { priority: 8 }).job.priority).toBe(2);
   });
 
   it.each([

@@ -31,6 +31,8 @@ export function streamCompletion(c: Context<AppEnv>, deps: AppDeps, { request, s
     const send = (payload: unknown) => stream.writeSSE({ data: typeof payload === "string" ? payload : JSON.stringify(payload) });
     let answered = false;
     try {
+      // A replayed request's job may have finished long ago, its stream expired: write its end again.
+      if (isTerminalStatus(submission.row.status)) await deps.lifecycle.ensureTerminalEvent(submission.row);
       const opening = chunks.opening();
       if (opening) await send(opening);
       const text = new StreamedText();
@@ -61,5 +63,7 @@ export function streamCompletion(c: Context<AppEnv>, deps: AppDeps, { request, s
       if (!answered) await cancelAbandoned(deps, submission);
       release();
     }
+  }, async (error) => {
+    deps.logger.warn("OpenAI completion stream failed", { jobId, error });
   });
 }

@@ -1,8 +1,11 @@
 // JobStore on SQLite (better-sqlite3 + drizzle). Multi-statement decisions run in BEGIN
-// IMMEDIATE transactions, which take the write lock first, so they are atomic across processes.
-import { and, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+// IMMEDIATE transactions, which take the write lock first, so they are atomic across processes;
+// transitions are the conditional UPDATEs of job-transition-sql.ts.
+import { and, desc, eq, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { ErrorCode } from "../../errors.ts";
 import type { Admission, JobListQuery, JobResult, JobStore } from "../job-store.ts";
+import { jobTransitionSql as T } from "../job-transition-sql.ts";
 import { ACTIVE_STATUSES, jobs, TERMINAL_STATUSES, type JobRow, type JobStatus, type NewJobRow } from "../schema/jobs.ts";
 import { webhookAttempts } from "../schema/webhook-attempts.ts";
 import { webhookDeliveries } from "../schema/webhook-deliveries.ts";
@@ -89,41 +92,6 @@ export class SqliteJobStore implements JobStore {
     return Object.fromEntries(rows.map((r) => [r.status, r.count]));
   }
 
-  async markRunning(id: string, nowMs: number): Promise<JobRow | undefined> {
-    return this.db
-      .update(jobs)
-      .set({
-        status: "running",
-        startedAt: sql`coalesce(${jobs.startedAt}, ${nowMs})`,
-        attempts: sql`${jobs.attempts} + 1`,
-        version: sql`${jobs.version} + 1`,
-        updatedAt: nowMs,
-      })
-      .where(
-        and(
-          eq(jobs.id, id),
-          or(eq(jobs.status, "running"), and(eq(jobs.status, "queued"), or(isNull(jobs.queueDeadlineAt), sql`${jobs.queueDeadlineAt} > ${nowMs}`))),
-        ),
-      )
-      .returning()
-      .get();
-  }
-
-  async expire(
-    id: string,
-    code: "QUEUE_TIMEOUT" | "RUN_TIMEOUT",
-    message: string,
-    nowMs: number,
-    partial?: Omit<JobResult, "finishReason">,
-  ): Promise<JobRow | undefined> {
-    return this.finish(id, nowMs, {
-      status: "expired",
-      errorCode: code,
-      errorMessage: message,
-      ...(partial ? { ...partial, finishReason: "timeout" as const } : {}),
-    });
-  }
-
   async listPastQueueDeadline(nowMs: number, limit: number): Promise<JobRow[]> {
     return this.db
       .select()
@@ -152,53 +120,48 @@ export class SqliteJobStore implements JobStore {
       .all();
   }
 
+  async markRunning(id: string, nowMs: number): Promise<JobRow | undefined> {
+    return this.transition(T.markRunning(jobs, id, nowMs));
+  }
+
   async complete(id: string, result: JobResult, nowMs: number): Promise<JobRow | undefined> {
-    return this.finish(id, nowMs, {
-      status: result.finishReason === "canceled" ? "canceled" : "succeeded",
-      outputText: result.outputText,
-      finishReason: result.finishReason,
-      promptTokens: result.promptTokens,
-      completionTokens: result.completionTokens,
-    });
+    return this.transition(T.finish(jobs, id, nowMs, T.completed(result)));
   }
 
   async fail(id: string, code: ErrorCode, message: string, nowMs: number): Promise<JobRow | undefined> {
-    return this.finish(id, nowMs, { status: "failed", errorCode: code, errorMessage: message });
+    return this.transition(T.finish(jobs, id, nowMs, T.failed(code, message)));
+  }
+
+  async expire(
+    id: string,
+    code: "QUEUE_TIMEOUT" | "RUN_TIMEOUT",
+    message: string,
+    nowMs: number,
+    partial?: Omit<JobResult, "finishReason">,
+  ): Promise<JobRow | undefined> {
+    return this.transition(T.finish(jobs, id, nowMs, T.expired(code, message, partial)));
   }
 
   async cancelQueued(id: string, nowMs: number): Promise<JobRow | undefined> {
-    return this.db
-      .update(jobs)
-      .set({
-        status: "canceled",
-        finishReason: "canceled",
-        outputText: "",
-        cancelRequested: true,
-        completedAt: nowMs,
-        updatedAt: nowMs,
-        version: sql`${jobs.version} + 1`,
-      })
-      .where(and(eq(jobs.id, id), eq(jobs.status, "queued")))
-      .returning()
-      .get();
+    return this.transition(T.cancelQueued(jobs, id, nowMs));
   }
 
   async requestCancel(id: string, nowMs: number): Promise<JobRow | undefined> {
-    return this.db
-      .update(jobs)
-      .set({ cancelRequested: true, updatedAt: nowMs, version: sql`${jobs.version} + 1` })
-      .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
-      .returning()
-      .get();
+    return this.transition(T.requestCancel(jobs, id, nowMs));
   }
 
-  private finish(id: string, nowMs: number, values: Partial<JobRow>): JobRow | undefined {
-    return this.db
-      .update(jobs)
-      .set({ ...values, completedAt: nowMs, updatedAt: nowMs, version: sql`${jobs.version} + 1` })
-      .where(and(eq(jobs.id, id), inArray(jobs.status, ACTIVE)))
-      .returning()
-      .get();
+  async handBack(id: string, runEndedCleanly: boolean, nowMs: number): Promise<JobRow | undefined> {
+    return this.transition(T.handBack(jobs, id, runEndedCleanly, nowMs));
+  }
+
+  async countEngineRun(id: string, nowMs: number): Promise<number> {
+    const { set, where } = T.countEngineRun(jobs, id, nowMs);
+    return this.db.update(jobs).set(set).where(where).returning({ engineRuns: jobs.engineRuns }).get()?.engineRuns ?? 0;
+  }
+
+  /** One conditional UPDATE (job-transition-sql.ts): the changed row, or undefined when the row's state forbids it. */
+  private async transition({ set, where }: { set: SQLiteUpdateSetSource<typeof jobs>; where: SQL | undefined }): Promise<JobRow | undefined> {
+    return this.db.update(jobs).set(set).where(where).returning().get();
   }
 
   async countActiveByStatus(): Promise<Record<"queued" | "running", number>> {
@@ -229,29 +192,5 @@ export class SqliteJobStore implements JobStore {
       },
       { behavior: "immediate" },
     );
-  }
-
-  async countEngineRun(id: string, nowMs: number): Promise<number> {
-    const row = this.db
-      .update(jobs)
-      .set({ engineRuns: sql`${jobs.engineRuns} + 1`, updatedAt: nowMs })
-      .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
-      .returning({ engineRuns: jobs.engineRuns })
-      .get();
-    return row?.engineRuns ?? 0;
-  }
-
-  async handBack(id: string, runEndedCleanly: boolean, nowMs: number): Promise<JobRow | undefined> {
-    return this.db
-      .update(jobs)
-      .set({
-        status: "queued",
-        engineRuns: runEndedCleanly ? sql`max(${jobs.engineRuns} - 1, 0)` : jobs.engineRuns,
-        version: sql`${jobs.version} + 1`,
-        updatedAt: nowMs,
-      })
-      .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
-      .returning()
-      .get();
   }
 }
