@@ -12,6 +12,7 @@ import { MUTATING_METHODS, rateLimitWrites } from "./middleware/rate-limit-write
 import { adminKeysRoutes } from "./routes/admin/admin-keys-routes.ts";
 import { adminModelsRoutes } from "./routes/admin/admin-models-routes.ts";
 import { adminTenantsRoutes } from "./routes/admin/admin-tenants-routes.ts";
+import { docsRoutes } from "./routes/docs/docs-routes.ts";
 import { healthRoutes } from "./routes/health/health-routes.ts";
 import { jobsRoutes } from "./routes/jobs/jobs-routes.ts";
 import { modelsRoutes } from "./routes/models/models-routes.ts";
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/dashboard", dashboardPage(deps));
   // Worker-to-API reports (GENQ_RESULT_SINK=http): their own token, never an API key.
   app.route(RESULTS_PATH, resultsRoutes(deps));
+  app.route("/", docsRoutes(deps));
   // Admin routes take GENQ_ADMIN_KEY instead of an API key; everything else under /v1 needs a
   // key (unless the startup policy allows open access), so new routes are authenticated by default.
   // The dashboard feed takes either (dashboard-access.ts).

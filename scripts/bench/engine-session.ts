@@ -16,6 +16,11 @@ export interface RequestOutcome {
 
 export interface SessionResult {
   wallMs: number;
+  /**
+   * CPU time of the whole process (onnxruntime's threads included) during the wave: on a shared,
+   * overloaded machine a steadier measure of the work done than wall time.
+   */
+  cpuMs: number;
   outcomes: RequestOutcome[];
   engine: InferenceEngine;
 }
@@ -53,10 +58,12 @@ export async function runWave(bench: ReturnType<typeof benchEngine>, requests: G
     }
   };
   startMs = performance.now();
+  const cpuStart = process.cpuUsage();
   for (const r of requests) {
     outcomes.set(r.id, { ttftMs: NaN, latencyMs: NaN, tokens: 0, text: "", finishReason: "" });
     engine.submit(r);
   }
   while (engine.hasWork) await engine.step();
-  return { wallMs: performance.now() - startMs, outcomes: requests.map((r) => outcomes.get(r.id)!), engine };
+  const cpu = process.cpuUsage(cpuStart);
+  return { wallMs: performance.now() - startMs, cpuMs: (cpu.user + cpu.system) / 1000, outcomes: requests.map((r) => outcomes.get(r.id)!), engine };
 }

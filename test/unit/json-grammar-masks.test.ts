@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { compileJsonSchema, UnsupportedSchemaError } from "../../shared/structured-output/schema-grammar.ts";
+import { compileJsonSchema, JSON_OBJECT_GRAMMAR, UnsupportedSchemaError } from "../../shared/structured-output/schema-grammar.ts";
 import { hasAllowed, isAllowed, JsonConstraint } from "../../worker/sampling/json-constraint.ts";
 import { JsonGrammarMasks } from "../../worker/sampling/json-grammar-masks.ts";
 import { TokenVocabulary } from "../../worker/sampling/token-vocabulary.ts";
@@ -93,6 +93,37 @@ describe.each(FIXTURES)("$name tokenizer", ({ json, size, tokenizer, vocabulary 
     // The length budget closes every walk within its 80 tokens.
     expect(completed).toBe(12);
     expect(masks.hits).toBeGreaterThan(0);
+  });
+
+  // Free-form string states take their plain tokens from a per-vocabulary bitset and walk only the
+  // rest of the trie: the mask and every token's close cost must equal advancing token by token.
+  it.each([
+    ["a free string", compileJsonSchema({ type: "object", properties: { s: { type: "string" } }, required: ["s"] }), ['{"s":"', '{"s":"ab', '{"s":"a\\n', '{"s":"\u00e9']],
+    ["a long bounded string", compileJsonSchema({ type: "object", properties: { s: { type: "string", minLength: 2, maxLength: 60 } } }), ['{"s":"', '{"s":"abc', '{"s":"' + "x".repeat(52)]],
+    ["json_object keys and values", JSON_OBJECT_GRAMMAR, ['{"', '{"k', '{"k":"', '{"k":["v']],
+  ])("masks inside %s equal the token-by-token check", (_label, grammar, prefixes) => {
+    const masks = new JsonGrammarMasks(grammar, vocabulary, [2]);
+    const { matcher } = masks;
+    for (const prefix of prefixes) {
+      let state = matcher.initial();
+      for (const b of new TextEncoder().encode(prefix)) state = matcher.advance(state, b);
+      expect(state.length, prefix).toBeGreaterThan(0);
+      const entry = masks.entry(state);
+      const changed = new Map([...entry.changedIds].map((id, i) => [id, entry.changedClose[i]]));
+      let allowed = 0;
+      for (let id = 0; id < size; id++) {
+        const bytes = vocabulary.bytes[id];
+        let next = state;
+        if (bytes) for (const b of bytes) if (next.length > 0) next = matcher.advance(next, b);
+        const alone = id === 2 ? matcher.canEnd(state) : bytes !== null && next.length > 0;
+        expect(isAllowed(entry.mask, id), `${prefix} token ${id}`).toBe(alone);
+        if (!alone || id === 2) continue;
+        allowed++;
+        const close = matcher.isDone(next) ? 0 : matcher.minClose(next);
+        expect(changed.get(id) ?? entry.baseClose, `${prefix} close after token ${id}`).toBe(close);
+      }
+      expect(entry.allowedCount, prefix).toBe(allowed + (matcher.canEnd(state) ? 1 : 0));
+    }
   });
 });
 

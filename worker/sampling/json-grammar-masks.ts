@@ -76,13 +76,24 @@ export class JsonGrammarMasks {
         changedClose.push(close);
       }
     };
+    // Inside a string without a pattern every plain token that fits is allowed and leaves the close
+    // cost as it is: take them from the per-vocabulary bitset and walk only the trie nodes above the
+    // other tokens (a plain token that does not fit is left out of both).
+    const room = this.plainStringRoom(state);
+    const plain = room >= 0;
+    if (plain) {
+      const tokens = vocabulary.plainStringTokens(room);
+      mask.set(tokens.mask);
+      allowedCount += tokens.count;
+    }
     // Depth-first over the trie: a byte prefix shared by many tokens is matched once, and a dead
     // prefix prunes every token below it.
     const visit = (node: TrieNode, at: MatchState) => {
       for (const [byte, child] of node.children) {
+        if (plain && !child.mixed) continue;
         const next = matcher.advance(at, byte);
         if (next.length === 0) continue;
-        if (child.ids.length > 0) {
+        if (child.ids.length > 0 && !(plain && child.plainText)) {
           const close = matcher.isDone(next) ? 0 : matcher.minClose(next);
           for (const id of child.ids) allow(id, close);
         }
@@ -94,5 +105,17 @@ export class JsonGrammarMasks {
     let maxClose = baseClose;
     for (const close of changedClose) if (close > maxClose) maxClose = close;
     return { mask, baseClose, changedIds: Int32Array.from(changedIds), changedClose: Float64Array.from(changedClose), maxClose, allowedCount };
+  }
+
+  /**
+   * One thread, between characters of a string without a pattern and past its minLength: any plain
+   * token of at most the characters left is allowed there and keeps the close cost
+   * (plain-string-tokens.ts). Returns those characters, or -1 when the state is not such a string.
+   */
+  private plainStringRoom(state: MatchState): number {
+    if (state.length !== 1) return -1;
+    const f = state[0];
+    if (f.k !== "str" || f.esc !== 0 || f.utf8 !== 0 || f.node.dfa !== null || f.count < f.node.minChars) return -1;
+    return f.node.maxChars === null ? this.vocabulary.maxTokenBytes : f.node.maxChars - f.count;
   }
 }

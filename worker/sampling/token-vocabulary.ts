@@ -1,17 +1,32 @@
 // The bytes each token id writes, read from tokenizer.json the way its decoder turns pieces into
 // text (byte-level BPE, SentencePiece byte fallback with "▁" spaces, or raw pieces), and a trie over
 // them so a grammar can be walked once per byte prefix shared by many tokens.
+import { plainStringChars } from "./plain-string-tokens.ts";
 
 export interface TrieNode {
-  children: Map<number, TrieNode>;
+  children: ReadonlyMap<number, TrieNode>;
   /** Token ids whose bytes end exactly here. */
-  ids: number[];
+  ids: readonly number[];
+  /** The ids' bytes are plain string text (plain-string-tokens.ts). */
+  plainText: boolean;
+  /** Some token at or below this node is not plain string text. */
+  mixed: boolean;
 }
 
+// Most nodes are leaves or end no token: they share these until something is added, which keeps a
+// 32k-token trie from allocating a Map and an array per node (its build is on the first constrained step).
+const NO_CHILDREN: ReadonlyMap<number, TrieNode> = new Map();
+const NO_IDS: readonly number[] = [];
+
+const newNode = (): TrieNode => ({ children: NO_CHILDREN, ids: NO_IDS, plainText: false, mixed: false });
+
 export class TokenVocabulary {
-  readonly root: TrieNode = { children: new Map(), ids: [] };
+  readonly root: TrieNode = newNode();
   /** Longest token in bytes. */
   readonly maxTokenBytes: number;
+  /** Per token id: its characters when its bytes are plain string text, else -1. */
+  private readonly plainChars: Int16Array;
+  private readonly plainMasks = new Map<number, { mask: Uint32Array; count: number }>();
 
   /** @param bytes per token id: its UTF-8 bytes, or null for ids that write no text (special, unused). */
   constructor(
@@ -19,18 +34,49 @@ export class TokenVocabulary {
     readonly vocabSize: number,
   ) {
     let longest = 1;
+    this.plainChars = new Int16Array(vocabSize).fill(-1);
     bytes.forEach((b, id) => {
       if (!b || b.length === 0 || id >= vocabSize) return;
       longest = Math.max(longest, b.length);
+      const chars = plainStringChars(b);
+      const plain = chars >= 0;
+      this.plainChars[id] = Math.min(chars, 0x7fff);
       let node = this.root;
       for (const byte of b) {
         let child = node.children.get(byte);
-        if (!child) node.children.set(byte, (child = { children: new Map(), ids: [] }));
+        if (!child) {
+          child = newNode();
+          if (node.children === NO_CHILDREN) node.children = new Map();
+          (node.children as Map<number, TrieNode>).set(byte, child);
+        }
+        if (!plain) node.mixed = true;
         node = child;
       }
-      node.ids.push(id);
+      if (!plain) node.mixed = true;
+      node.plainText = plain;
+      node.ids = node.ids === NO_IDS ? [id] : [...node.ids, id];
     });
     this.maxTokenBytes = longest;
+  }
+
+  /**
+   * Bitset over token ids [ceil(vocabSize / 32)] of the plain-string-text tokens of at most
+   * `maxChars` characters, and how many; built once per bound (at most maxTokenBytes + 1 of them).
+   */
+  plainStringTokens(maxChars: number): { mask: Uint32Array; count: number } {
+    const bound = Math.min(maxChars, this.maxTokenBytes);
+    let entry = this.plainMasks.get(bound);
+    if (!entry) {
+      const mask = new Uint32Array((this.vocabSize + 31) >>> 5);
+      let count = 0;
+      this.plainChars.forEach((chars, id) => {
+        if (chars < 0 || chars > bound) return;
+        mask[id >>> 5] |= 1 << (id & 31);
+        count++;
+      });
+      this.plainMasks.set(bound, (entry = { mask, count }));
+    }
+    return entry;
   }
 
   static fromTokenizerJson(tokenizer: Record<string, unknown>, vocabSize: number): TokenVocabulary {

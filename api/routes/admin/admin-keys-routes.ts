@@ -9,7 +9,7 @@ import type { AppDeps, AppEnv } from "../../app-deps.ts";
 import { readJsonBody } from "../../middleware/json-body.ts";
 import { validationError } from "../jobs/validation-problems.ts";
 
-const createKeyRequest = z.strictObject({
+export const createKeyRequest = z.strictObject({
   // Printable text only: names show up in CLI tables and log lines.
   name: z.string().min(1).max(64).regex(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u, "must be printable text"),
   /** Lets several keys share one tenant's jobs (rotation); default: the key's own id. */

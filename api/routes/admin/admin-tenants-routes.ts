@@ -8,7 +8,7 @@ import { readJsonBody } from "../../middleware/json-body.ts";
 import { validationError } from "../jobs/validation-problems.ts";
 
 const tenant = z.string().regex(TENANT_PATTERN, "must be 1-64 letters, digits, . _ : -");
-const reassignRequest = z
+export const reassignRequest = z
   .strictObject({
     /** "" is the tenant of jobs submitted while the API ran without keys. */
     from: z.union([z.literal(""), tenant]),

@@ -68,39 +68,42 @@ export function createJobRequestSchema(limits: Pick<TenantLimits, "maxPromptChar
   });
   return z
     .strictObject({
-      model: z.string().min(1).max(64).optional(),
-      prompt: cleanString(limits.maxPromptChars, tooLong).optional(),
+      model: z.string().min(1).max(64).optional().describe("a name from GENQ_MODELS; default: the first"),
+      prompt: cleanString(limits.maxPromptChars, tooLong).optional().describe(`the text to continue (or send messages); at most ${limits.maxPromptChars} characters`),
       messages: z
         .array(message)
         .min(1)
         .max(256)
         .refine((messages) => messages.reduce((sum, m) => sum + codePoints(m.content), 0) <= limits.maxPromptChars, `contents together ${tooLong}`)
-        .optional(),
-      max_tokens: z.number().int().min(1).max(MAX_TOKENS_CEILING).default(256),
-      temperature: z.number().min(0).max(5).default(1),
+        .optional()
+        .describe("a chat, rendered with the model's chat template (or send prompt)"),
+      max_tokens: z.number().int().min(1).max(MAX_TOKENS_CEILING).default(256).describe("most tokens to generate (also capped by GENQ_MAX_TOKENS_LIMIT and the context)"),
+      temperature: z.number().min(0).max(5).default(1).describe("0 = greedy"),
       top_p: z.number().gt(0).max(1).optional(),
       top_k: z.number().int().min(0).max(100_000).optional(),
       repetition_penalty: z.number().gt(0).max(10).optional(),
-      seed: z.number().int().min(0).max(4_294_967_295).optional(),
-      stop: z.array(cleanString(256).min(1)).max(16).optional(),
-      ignore_eos: z.boolean().default(false),
-      response_format: responseFormatSchema.optional(),
-      priority: priority.default(DEFAULT_PRIORITY),
+      seed: z.number().int().min(0).max(4_294_967_295).optional().describe("makes sampling reproducible"),
+      stop: z.array(cleanString(256).min(1)).max(16).optional().describe("generation ends before any of these strings"),
+      ignore_eos: z.boolean().default(false).describe("keep generating past end-of-sequence (benchmarks)"),
+      response_format: responseFormatSchema.optional().describe("constrain the output to JSON (json_object) or to a JSON schema (json_schema)"),
+      priority: priority.default(DEFAULT_PRIORITY).describe(`0 most urgent … 9; "high" = 1, "normal" = 5, "low" = 8; default ${DEFAULT_PRIORITY}`),
       // Seconds (fractions allowed, millisecond precision). Not started in time → expired QUEUE_TIMEOUT;
       // running longer → expired RUN_TIMEOUT with the partial output.
-      max_queue_seconds: z.number().positive().max(MAX_DEADLINE_SECONDS).optional(),
-      timeout_seconds: z.number().positive().max(MAX_DEADLINE_SECONDS).optional(),
-      keep_alive: keepAlive.optional(),
+      max_queue_seconds: z.number().positive().max(MAX_DEADLINE_SECONDS).optional().describe("not started within this → expired with QUEUE_TIMEOUT"),
+      timeout_seconds: z.number().positive().max(MAX_DEADLINE_SECONDS).optional().describe("running longer → expired with RUN_TIMEOUT, partial output kept"),
+      keep_alive: keepAlive.optional().describe("how long the model stays loaded once idle after this job (seconds, -1 = forever, or 500ms / 30s / 5m / 1h)"),
       webhook: z
         .strictObject({
           url: webhookUrl,
-          events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).optional(),
+          events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).optional().describe("default: the terminal ones"),
         })
-        .optional(),
+        .optional()
+        .describe("signed (Standard Webhooks) POSTs to url on these events, retried"),
       metadata: z
         .record(z.string().max(256), z.unknown())
         .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES} bytes as JSON`)
-        .optional(),
+        .optional()
+        .describe(`yours, returned as sent; at most ${MAX_METADATA_BYTES} bytes as JSON`),
     })
     .refine((body) => (body.prompt === undefined) !== (body.messages === undefined), {
       message: 'send exactly one of "prompt" or "messages"',

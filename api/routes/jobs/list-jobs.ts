@@ -9,7 +9,7 @@ import { toJobObject } from "./job-object.ts";
 import { validationError } from "./validation-problems.ts";
 import { streamTokenFor } from "./stream-url.ts";
 
-const listQuery = z.strictObject({
+export const listJobsQuery = z.strictObject({
   limit: z
     .string()
     .regex(/^\d{1,3}$/, "must be a whole number")
@@ -22,7 +22,7 @@ const listQuery = z.strictObject({
 
 export function listJobsHandler(deps: AppDeps) {
   return async (c: Context<AppEnv>) => {
-    const parsed = listQuery.safeParse(c.req.query());
+    const parsed = listJobsQuery.safeParse(c.req.query());
     if (!parsed.success) throw validationError(parsed.error, "invalid query");
     const { limit, after, status } = parsed.data;
     const rows = await deps.store.jobs.list({ tenantId: c.get("tenantId"), limit: limit + 1, after, status });
