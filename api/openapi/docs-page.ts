@@ -80,7 +80,8 @@ function operationSection(path: string, method: string, op: Operation): string {
   const params = ((op.parameters ?? []) as Operation[])
     .map((p) => `<tr><td><code>${esc(p.name)}</code>${p.required ? " <b>required</b>" : ""}</td><td>${esc(p.in)}</td><td><code>${esc(typeLabel(p.schema))}</code> ${constraints(p.schema)}</td><td>${prose(p.description ?? "")}</td></tr>`)
     .join("");
-  const body = op.requestBody?.content?.["application/json"]?.schema as JsonSchema | undefined;
+  const [bodyType, bodyMedia] = (Object.entries(op.requestBody?.content ?? {}) as [string, Operation][])[0] ?? [];
+  const body = bodyMedia?.schema as JsonSchema | undefined;
   const responses = Object.entries(op.responses as Record<string, Operation>)
     .map(([status, r]) => {
       const [type, media] = Object.entries((r.content ?? {}) as Record<string, Operation>)[0] ?? [];
@@ -92,7 +93,7 @@ function operationSection(path: string, method: string, op: Operation): string {
     `<section id="${esc(op.operationId)}"><h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3>` +
     `<p>${prose(op.summary)}</p>${op.description ? `<p>${prose(op.description)}</p>` : ""}<p>Auth: ${esc(security)}</p>` +
     (params ? `<h4>Parameters</h4>${table(["name", "in", "schema", "description"], params)}` : "") +
-    (body ? `<h4>Request body <code>application/json</code></h4>${schemaBlock(body)}` : "") +
+    (body ? `<h4>Request body <code>${esc(bodyType)}</code></h4>${op.requestBody.description ? `<p>${prose(op.requestBody.description)}</p>` : ""}${schemaBlock(body)}` : "") +
     `<h4>Responses</h4>${table(["status", "description", "content", "schema"], responses)}<p>Error codes: ${codes}</p></section>`
   );
 }

@@ -21,6 +21,14 @@ export function impliedErrors(route: RouteDoc): ErrorCode[] {
     case "metrics":
       codes.push("UNAUTHORIZED");
       break;
+    case "admin_or_api_key":
+      // A wrong key gets the API's 401 and throttling (dashboard-access.ts).
+      codes.push("UNAUTHORIZED", "AUTH_THROTTLED");
+      break;
+    case "result_sink":
+      // Without GENQ_RESULT_SINK_TOKEN the route does not exist.
+      codes.push("UNAUTHORIZED", "ROUTE_NOT_FOUND");
+      break;
     case "none":
       break;
   }

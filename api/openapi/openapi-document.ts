@@ -31,6 +31,9 @@ const SECURITY: Record<RouteAuth, Record<string, string[]>[]> = {
   admin: [{ adminKey: [] }],
   // Open unless GENQ_METRICS_TOKEN is set.
   metrics: [{ metricsToken: [] }, {}],
+  // Open (as admin) while the API itself runs open.
+  admin_or_api_key: [{ adminKey: [] }, { apiKey: [] }, {}],
+  result_sink: [{ resultSinkToken: [] }],
 };
 
 const SECURITY_SCHEMES = {
@@ -38,6 +41,7 @@ const SECURITY_SCHEMES = {
   streamToken: { type: "apiKey", in: "query", name: "token", description: "The short-lived token in a job answer's `urls.events`: reads that one job and its events, nothing else (for browsers' EventSource)." },
   adminKey: { type: "http", scheme: "bearer", description: "GENQ_ADMIN_KEY. Without it configured the admin API answers 404." },
   metricsToken: { type: "http", scheme: "bearer", description: "GENQ_METRICS_TOKEN, when set." },
+  resultSinkToken: { type: "http", scheme: "bearer", description: "GENQ_RESULT_SINK_TOKEN, shared with GENQ_RESULT_SINK=http workers. Without it configured the route answers 404." },
 };
 
 export function openApiDocument(routes: RouteDoc[], info: OpenApiInfo): OpenApiDocument {
@@ -73,6 +77,10 @@ function operation(route: RouteDoc): Record<string, unknown> {
   const parameters = [...pathParameters(route), ...queryParameters(route), ...(route.headerParams ?? []).map((p) => ({ in: "header", ...param(p) }))];
   if (parameters.length > 0) op.parameters = parameters;
   if (route.body) op.requestBody = { required: true, content: { "application/json": { schema: requestJsonSchema(route.body) } } };
+  if (route.form) {
+    const media = { schema: route.form.schema, ...(route.form.encoding ? { encoding: route.form.encoding } : {}) };
+    op.requestBody = { required: true, description: route.form.description, content: { "multipart/form-data": media } };
+  }
   const responses: Record<string, unknown> = {};
   for (const [status, doc] of Object.entries(route.responses)) responses[status] = response(doc);
   if (isOpenAiPath(route.path)) {

@@ -9,9 +9,10 @@ export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 /**
  * Who may call a route: nobody needs a key ("none"); an API key, or for one job's reads also a
  * `?token=` stream token ("api_key" / "api_key_or_stream_token"); GENQ_ADMIN_KEY ("admin");
- * GENQ_METRICS_TOKEN when set ("metrics").
+ * GENQ_METRICS_TOKEN when set ("metrics"); GENQ_ADMIN_KEY or an API key, nothing while the API
+ * runs open ("admin_or_api_key", the dashboard feed); GENQ_RESULT_SINK_TOKEN ("result_sink").
  */
-export type RouteAuth = "none" | "api_key" | "api_key_or_stream_token" | "admin" | "metrics";
+export type RouteAuth = "none" | "api_key" | "api_key_or_stream_token" | "admin" | "metrics" | "admin_or_api_key" | "result_sink";
 
 /** A query or header parameter the handler reads by hand (no zod schema to derive it from). */
 export interface ParamDoc {
@@ -19,6 +20,14 @@ export interface ParamDoc {
   description: string;
   schema: JsonSchema;
   required?: boolean;
+}
+
+/** A multipart/form-data request body: its fields as a JSON Schema object, and per-part encodings. */
+export interface FormDoc {
+  description: string;
+  schema: JsonSchema;
+  /** Part name → its Content-Type(s), as OpenAPI's `encoding`. */
+  encoding?: Record<string, { contentType: string }>;
 }
 
 export interface ResponseDoc {
@@ -51,6 +60,8 @@ export interface RouteDoc {
   headerParams?: ParamDoc[];
   /** The zod schema the handler validates the JSON body with (the object itself, never a copy). */
   body?: z.ZodType;
+  /** A multipart/form-data body the handler reads by hand (no zod schema to derive it from). */
+  form?: FormDoc;
   /** Success (and other non-error) answers by status. */
   responses: Record<number, ResponseDoc>;
   /** Codes the handler itself answers with; middleware codes are added by implied-errors.ts. */
