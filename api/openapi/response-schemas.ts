@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "../../shared/errors.ts";
 import type { JobSummary } from "../../shared/job-summary.ts";
+import type { DashboardSnapshot } from "../routes/dashboard/dashboard-snapshot.ts";
 import { JOB_STATUSES } from "../../shared/store/schema/jobs.ts";
 import { WEBHOOK_ATTEMPT_OUTCOMES } from "../../shared/store/schema/webhook-attempts.ts";
 import { WEBHOOK_DELIVERY_STATUSES } from "../../shared/store/schema/webhook-deliveries.ts";
@@ -129,6 +130,72 @@ export const readinessSchema = z.object({
   workers: z.record(z.string(), z.int()).optional().describe("live workers per model"),
 });
 
+const residencyState = z.enum(["loaded", "loading", "unloaded"]);
+
+/** GET /v1/dashboard/snapshot, and each `snapshot` event of GET /v1/dashboard/events. */
+export const dashboardSnapshotSchema: z.ZodType<DashboardSnapshot> = z.object({
+  scope: z.enum(["admin", "tenant"]).describe("admin: every tenant, workers included; tenant: the key's own jobs and webhooks"),
+  at: isoTime,
+  queues: z.array(z.object({ model: z.string(), waiting_by_priority: z.array(z.int()).describe("index = priority, 0 most urgent"), waiting: z.int(), active: z.int() })),
+  models: z.array(z.object({ name: z.string(), default: z.boolean(), state: residencyState, workers: z.int().describe("workers that have it loaded") })),
+  workers: z
+    .array(
+      z.object({
+        id: z.string(),
+        models: z.array(z.string()),
+        running: z.int(),
+        waiting: z.int(),
+        kv_usage_ratio: z.number(),
+        metrics_url: z.string().nullable(),
+        seen_at: isoTime,
+      }),
+    )
+    .optional()
+    .describe("admin scope only"),
+  jobs: z.array(
+    z.object({
+      id: z.string(),
+      status: z.string(),
+      model: z.string(),
+      priority: z.int(),
+      tenant: z.string().optional().describe("admin scope only"),
+      created_at: isoTime,
+      queue_wait_ms: z.number().nullable().describe("submit → started; null while queued"),
+      latency_ms: z.number().describe("submit → finished, or so far while active"),
+      completion_tokens: z.int(),
+      error_code: z.string().nullable(),
+    }),
+  ),
+  webhook_failures: z.array(
+    z.object({
+      delivery_id: z.string(),
+      job_id: z.string(),
+      event: z.string(),
+      url: z.string(),
+      outcome: z.string(),
+      error: z.string(),
+      attempts: z.int(),
+      at: isoTime,
+      tenant: z.string().optional().describe("admin scope only"),
+    }),
+  ),
+});
+
+/** POST /v1/admin/models/:id/load and /unload. */
+export const modelCommandSchema = z.object({
+  object: z.literal("model.command"),
+  model: z.string(),
+  action: z.enum(["load", "unload"]),
+  workers: z.int().describe("worker processes listening now; those serving the model act on it (the outcome shows in GET /v1/models)"),
+});
+
+/** POST /internal/v1/results (shared/result-sink/result-report.ts's ResultAnswer, or `{ok: true}` for `hello`). */
+export const resultAnswerSchema = z.object({
+  ok: z.literal(true).optional().describe("`hello` only"),
+  row: z.record(z.string(), z.unknown()).nullable().optional().describe("the job row after the report; null when unchanged (terminal or gone)"),
+  engineRuns: z.int().optional().describe("`count-engine-run` only"),
+});
+
 /** components.schemas, by name; responses refer to them as `{ ref: name }`. */
 export const COMPONENT_SCHEMAS = {
   Job: jobSchema,
@@ -143,5 +210,8 @@ export const COMPONENT_SCHEMAS = {
   WebhookSecret: webhookSecretSchema,
   Health: healthSchema,
   Readiness: readinessSchema,
+  DashboardSnapshot: dashboardSnapshotSchema,
+  ModelCommand: modelCommandSchema,
+  ResultAnswer: resultAnswerSchema,
 } satisfies Record<string, z.ZodType>;
 export type ComponentName = keyof typeof COMPONENT_SCHEMAS;

@@ -11,21 +11,26 @@
 //    Paths the app answers in OpenAI's error shape (isOpenAiPath) are documented that way.
 // 5. A route with a JSON body: add its schema to the bodies table of the document's test too.
 // Larger areas keep their entries in a file of their own (openai-route-catalog.ts), spread below.
+// A body that is not JSON (an upload) goes in `form` with the fields as a JSON Schema.
 import { JOB_ID_PATTERN } from "../../shared/ids.ts";
 import { KEY_ID_PATTERN } from "../../shared/auth/api-keys.ts";
 import { WEBHOOK_EVENTS } from "../../shared/webhooks/webhook-events.ts";
 import type { ApiLimits } from "../app-deps.ts";
 import { createKeyRequest } from "../routes/admin/admin-keys-routes.ts";
 import { reassignRequest } from "../routes/admin/admin-tenants-routes.ts";
+import { resultReportSchema } from "../../shared/result-sink/result-report.ts";
 import { createJobRequestSchema } from "../routes/jobs/create-job-request.ts";
 import { JOB_FIELDS } from "../routes/jobs/job-fields.ts";
 import { listJobsQuery } from "../routes/jobs/list-jobs.ts";
+import { dashboardRouteCatalog } from "./dashboard-route-catalog.ts";
+import { filesBatchesRouteCatalog } from "./files-batches-route-catalog.ts";
 import { openAiRouteCatalog } from "./openai-route-catalog.ts";
 import type { ResponseDoc, RouteDoc } from "./route-doc.ts";
 
 const jobId = { id: { description: "the job's id", schema: { type: "string", pattern: JOB_ID_PATTERN.source } } };
 const job = (description: string, headers?: Record<string, string>): ResponseDoc => ({ description, schema: { ref: "JobWithPosition" }, headers });
 const html = (description: string): ResponseDoc => ({ description, contentType: "text/html" });
+const modelId = { id: { description: "a model name from GENQ_MODELS", schema: { type: "string" } } };
 const notTerminal = { "Retry-After": "while the job is not terminal: seconds until polling again is worthwhile", ETag: "the representation's version" };
 
 export function routeCatalog(limits: ApiLimits): RouteDoc[] {
@@ -148,6 +153,30 @@ export function routeCatalog(limits: ApiLimits): RouteDoc[] {
       responses: { 200: { description: "what moved", schema: { ref: "TenantReassignment" } } },
       errors: [],
     },
+    {
+      method: "post", path: "/v1/admin/models/:id/load", operationId: "loadModel", tag: "admin", auth: "admin",
+      summary: "Tell every worker serving the model to load it (the outcome shows in GET /v1/models)",
+      pathParams: modelId,
+      responses: { 202: { description: "sent to the workers listening now", schema: { ref: "ModelCommand" } } },
+      errors: ["UNKNOWN_MODEL"],
+    },
+    {
+      method: "post", path: "/v1/admin/models/:id/unload", operationId: "unloadModel", tag: "admin", auth: "admin",
+      summary: "Tell every worker serving the model to unload it and free its memory (the outcome shows in GET /v1/models)",
+      pathParams: modelId,
+      responses: { 202: { description: "sent to the workers listening now", schema: { ref: "ModelCommand" } } },
+      errors: ["UNKNOWN_MODEL"],
+    },
+    {
+      method: "post", path: "/internal/v1/results", operationId: "reportJobResult", tag: "internal", auth: "result_sink",
+      summary: "Where GENQ_RESULT_SINK=http workers report each job-row read and transition",
+      description: "Exists only when GENQ_RESULT_SINK_TOKEN is set. A transition is applied once per `report_id`: a retry gets the first answer.",
+      body: resultReportSchema,
+      responses: { 200: { description: "the row after the report (or the engine-run count; `ok` for `hello`)", schema: { ref: "ResultAnswer" } } },
+      errors: ["REPORT_IN_PROGRESS"],
+    },
     ...openAiRouteCatalog(),
+    ...filesBatchesRouteCatalog(),
+    ...dashboardRouteCatalog(),
   ];
 }

@@ -9,7 +9,8 @@ import { validationError } from "../jobs/validation-problems.ts";
 import { toBatchObject } from "./batch-object.ts";
 import { createBatchHandler } from "./create-batch.ts";
 
-const listQuery = z.object({
+/** GET /v1/batches' query (also the OpenAPI document's). */
+export const listBatchesQuery = z.object({
   limit: z.string().regex(/^\d{1,3}$/).transform(Number).pipe(z.number().int().min(1).max(100)).default(20),
   after: z.string().max(80).optional(),
 });
@@ -23,7 +24,7 @@ export function batchesRoutes(deps: AppDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
     .post("/", createBatchHandler(deps))
     .get("/", async (c) => {
-      const parsed = listQuery.safeParse(c.req.query());
+      const parsed = listBatchesQuery.safeParse(c.req.query());
       if (!parsed.success) throw validationError(parsed.error, "invalid query");
       const { limit, after } = parsed.data;
       const rows = await deps.store.batches.list({ tenantId: c.get("tenantId"), limit: limit + 1, after });

@@ -17,7 +17,7 @@ import { toBatchObject } from "./batch-object.ts";
 /** Batch lines run at "low" unless the batch says otherwise. */
 export const DEFAULT_BATCH_PRIORITY = PRIORITY_ALIASES.low;
 
-const createBatchRequest = z.strictObject({
+export const createBatchRequest = z.strictObject({
   input_file_id: z.string().min(1).max(80),
   endpoint: z.enum(["/v1/chat/completions", "/v1/completions"], "endpoint must be /v1/chat/completions or /v1/completions"),
   completion_window: z.literal("24h", 'completion_window must be "24h"'),

@@ -10,7 +10,8 @@ import { validationError } from "../jobs/validation-problems.ts";
 import { toFileObject } from "./file-object.ts";
 import { uploadFileHandler } from "./upload-file.ts";
 
-const listQuery = z.object({
+/** GET /v1/files' query (also the OpenAPI document's). */
+export const listFilesQuery = z.object({
   limit: z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().min(1).max(10_000)).default(100),
   after: z.string().max(80).optional(),
   purpose: z.enum(FILE_PURPOSES).optional(),
@@ -26,7 +27,7 @@ export function filesRoutes(deps: AppDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
     .post("/", uploadFileHandler(deps))
     .get("/", async (c) => {
-      const parsed = listQuery.safeParse(c.req.query());
+      const parsed = listFilesQuery.safeParse(c.req.query());
       if (!parsed.success) throw validationError(parsed.error, "invalid query");
       const { limit, after, purpose } = parsed.data;
       const rows = await deps.store.files.list({ tenantId: c.get("tenantId"), limit: limit + 1, after, purpose });
