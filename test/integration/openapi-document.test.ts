@@ -8,10 +8,12 @@ import { z } from "zod";
 import { openApiPath, type OpenApiDocument } from "../../api/openapi/openapi-document.ts";
 import { createKeyRequest } from "../../api/routes/admin/admin-keys-routes.ts";
 import { reassignRequest } from "../../api/routes/admin/admin-tenants-routes.ts";
+import { createBatchRequest } from "../../api/routes/batches/create-batch.ts";
 import { createJobRequestSchema } from "../../api/routes/jobs/create-job-request.ts";
 import { ERROR_CODES, GenqError, problemSlug, type ErrorCode } from "../../shared/errors.ts";
 import { chatCompletionRequestSchema } from "../../shared/openai/chat-completion-request.ts";
 import { completionRequestSchema } from "../../shared/openai/completion-request.ts";
+import { resultReportSchema } from "../../shared/result-sink/result-report.ts";
 import { openAiError } from "../../shared/openai/openai-error.ts";
 import { isOpenAiPath } from "../../api/middleware/openai-error-response.ts";
 import type { TestEnv } from "../harness/test-env.ts";
@@ -74,13 +76,23 @@ describe("GET /openapi.json", () => {
       "POST /v1/admin/tenants/reassign": reassignRequest,
       "POST /v1/chat/completions": chatCompletionRequestSchema,
       "POST /v1/completions": completionRequestSchema,
+      "POST /v1/batches": createBatchRequest,
+      "POST /internal/v1/results": resultReportSchema,
     };
     const documented: Record<string, unknown> = {};
+    const forms: string[] = [];
     for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>)) {
       for (const [method, op] of Object.entries(methods)) {
-        if (op.requestBody) documented[`${method.toUpperCase()} ${path}`] = op.requestBody.content["application/json"].schema;
+        const content = op.requestBody?.content ?? {};
+        if (content["application/json"]) documented[`${method.toUpperCase()} ${path}`] = content["application/json"].schema;
+        if (content["multipart/form-data"]) forms.push(`${method.toUpperCase()} ${path}`);
       }
     }
+    // Uploads are multipart forms (read by hand, no zod schema): the file part and its purpose.
+    expect(forms).toEqual(["POST /v1/files"]);
+    const upload = doc.paths["/v1/files"].post.requestBody.content["multipart/form-data"];
+    expect(upload.schema.required).toEqual(["purpose", "file"]);
+    expect(upload.schema.properties.file.contentMediaType).toBe("application/octet-stream");
     expect(Object.keys(documented).sort()).toEqual(Object.keys(bodies).sort());
     for (const [operation, schema] of Object.entries(bodies)) {
       expect(documented[operation], operation).toEqual(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }));
@@ -170,6 +182,49 @@ describe("real answers match the document", () => {
     await conforms(expectStatus(await api.get("/v1/models/nope", auth), 404), "get", "/v1/models/:id");
   }, 120_000);
 
+  it("for OpenAI Files and Batches", async () => {
+    const auth = { authorization: `Bearer ${(await issueApiKey(api, ADMIN_KEY, "files")).key as string}` };
+    const line = JSON.stringify({ custom_id: "a", method: "POST", url: "/v1/chat/completions", body: { model: "tiny", messages: [{ role: "user", content: "hi" }], max_tokens: 2 } });
+    const form = new FormData();
+    form.append("purpose", "batch");
+    form.append("file", new Blob([`${line}\n`], { type: "application/jsonl" }), "in.jsonl");
+    const uploaded = await api.app.request("/v1/files", { method: "POST", headers: auth, body: form });
+    expect(uploaded.status).toBe(200);
+    const file = (await uploaded.clone().json()) as JobJson;
+    await conforms(uploaded, "post", "/v1/files");
+    await conforms(await api.post("/v1/files", { purpose: "batch" }, auth), "post", "/v1/files");
+    await conforms(await api.get("/v1/files", auth), "get", "/v1/files");
+    await conforms(await api.get("/v1/files?limit=0", auth), "get", "/v1/files");
+    await conforms(await api.get(`/v1/files/${file.id}`, auth), "get", "/v1/files/:id");
+    await conforms(await api.get("/v1/files/file-nope", auth), "get", "/v1/files/:id");
+    await conforms(await api.get(`/v1/files/${file.id}/content`, auth), "get", "/v1/files/:id/content");
+    const created = await api.post("/v1/batches", { input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" }, auth);
+    expect(created.status).toBe(200);
+    const batch = (await created.clone().json()) as JobJson;
+    await conforms(created, "post", "/v1/batches");
+    await conforms(await api.post("/v1/batches", { input_file_id: "file-nope", endpoint: "/v1/chat/completions", completion_window: "24h" }, auth), "post", "/v1/batches");
+    await conforms(await api.post("/v1/batches", { input_file_id: file.id, endpoint: "/v1/embeddings", completion_window: "24h" }, auth), "post", "/v1/batches");
+    await conforms(await api.get("/v1/batches", auth), "get", "/v1/batches");
+    await conforms(await api.get(`/v1/batches/${batch.id}`, auth), "get", "/v1/batches/:id");
+    await conforms(await api.get("/v1/batches/batch_nope", auth), "get", "/v1/batches/:id");
+    await conforms(await api.post(`/v1/batches/${batch.id}/cancel`, "", auth), "post", "/v1/batches/:id/cancel");
+    await conforms(await api.app.request(`/v1/files/${file.id}`, { method: "DELETE", headers: auth }), "delete", "/v1/files/:id");
+    await conforms(await api.app.request("/v1/files/file-nope", { method: "DELETE", headers: auth }), "delete", "/v1/files/:id");
+  }, 60_000);
+
+  it("for the dashboard and the result sink", async () => {
+    const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+    const auth = { authorization: `Bearer ${(await issueApiKey(api, ADMIN_KEY, "dashboard")).key as string}` };
+    await conforms(await api.get("/dashboard"), "get", "/dashboard");
+    await conforms(await api.get("/dashboard/app.js"), "get", "/dashboard/app.js");
+    await conforms(await api.get("/dashboard/app.css"), "get", "/dashboard/app.css");
+    await conforms(await api.get("/v1/dashboard/snapshot", admin), "get", "/v1/dashboard/snapshot");
+    await conforms(await api.get("/v1/dashboard/snapshot", auth), "get", "/v1/dashboard/snapshot");
+    await conforms(await api.get("/v1/dashboard/snapshot", { authorization: "Bearer wrong-key-0000000000" }), "get", "/v1/dashboard/snapshot");
+    // GENQ_RESULT_SINK_TOKEN is not set here: the route does not exist.
+    await conforms(await api.post("/internal/v1/results", { op: "hello" }, { authorization: "Bearer x" }), "post", "/internal/v1/results");
+  }, 60_000);
+
   it("for the admin API", async () => {
     const admin = { authorization: `Bearer ${ADMIN_KEY}` };
     const created = await api.post("/v1/admin/keys", { name: "to revoke" }, admin);
@@ -182,6 +237,8 @@ describe("real answers match the document", () => {
     await conforms(await api.app.request("/v1/admin/keys/key_nope", { method: "DELETE", headers: admin }), "delete", "/v1/admin/keys/:id");
     await conforms(await api.post("/v1/admin/tenants/reassign", { from: "nobody", to: "somebody" }, admin), "post", "/v1/admin/tenants/reassign");
     await conforms(await api.post("/v1/admin/tenants/reassign", { from: "a", to: "a" }, admin), "post", "/v1/admin/tenants/reassign");
+    await conforms(await api.post("/v1/admin/models/tiny/load", "", admin), "post", "/v1/admin/models/:id/load");
+    await conforms(await api.post("/v1/admin/models/nope/unload", "", admin), "post", "/v1/admin/models/:id/unload");
   }, 60_000);
 
   it("for operations, problem and docs pages", async () => {
