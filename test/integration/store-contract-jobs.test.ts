@@ -65,6 +65,14 @@ describe.each(STORE_DIALECTS)("%s store: jobs", (dialect) => {
     expect(await a.jobs.findByIdempotencyKey("", "same")).toMatchObject({ id: [...ids][0] });
   });
 
+  it("stores an output holding U+0000 (a byte-fallback token of a random model): SQLite as is, PostgreSQL as U+FFFD", async () => {
+    const { id } = (await a.jobs.admit(jobRow(), 0) as { row: { id: string } }).row;
+    await b.jobs.markRunning(id, Date.now());
+    const done = await a.jobs.complete(id, { ...RESULT, outputText: "a\u0000b" }, Date.now());
+    expect(done?.status).toBe("succeeded");
+    expect((await b.jobs.get(id))?.outputText).toBe(dialect === "postgres" ? "a\uFFFDb" : "a\u0000b");
+  });
+
   it("terminal states are final: a late result, failure or cancel changes nothing", async () => {
     const { id } = (await a.jobs.admit(jobRow(), 0) as { row: { id: string } }).row;
     const running = await b.jobs.markRunning(id, Date.now());

@@ -1,6 +1,7 @@
 // JobStore on PostgreSQL (pg + drizzle), for many hosts. Transitions are the conditional UPDATEs
 // of job-transition-sql.ts (READ COMMITTED re-checks the WHERE on a row another transaction just
 // changed, so terminal stays final). Admission holds the tenant's advisory lock (postgres-locks.ts): see admit.
+import { withoutNul } from "./postgres-text.ts";
 import { and, count, desc, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { ErrorCode } from "../../errors.ts";
@@ -165,7 +166,7 @@ export class PostgresJobStore implements JobStore {
 
   /** One conditional UPDATE (job-transition-sql.ts): the changed row, or undefined when the row's state forbids it. */
   private transition({ set, where }: { set: PgUpdateSetSource<typeof jobs>; where: SQL | undefined }): Promise<JobRow | undefined> {
-    return first(this.db.update(jobs).set(set).where(where).returning());
+    return first(this.db.update(jobs).set(withoutNul(set)).where(where).returning());
   }
 
   /** SKIP LOCKED: sweeps on several workers take disjoint batches instead of waiting on each other. */
