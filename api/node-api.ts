@@ -1,6 +1,8 @@
 // The API on Node: builds its one AppDeps (store, Redis services, SSE reader, limits, model
 // cards) and serves createApp on @hono/node-server. Shared by the Node entry, `npm start` and
 // the tests, which call the same app in-process.
+import { connectRedis } from "../shared/queue/redis-connect.ts";
+import { startWebhookRuntime } from "../shared/webhooks/delivery/webhook-runtime.ts";
 import type { IncomingMessage } from "node:http";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Context } from "hono";
@@ -132,7 +134,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
   sweeper.start();
   const aging = new QueueAging({ jobs: store.jobs, queue: services.queue, agingMs: config.priorityAgingMs, logger });
   aging.start();
-  const storeChores = config.resultSink.token ? startStoreChores(config, store, services, [...models.keys()], logger) : () => {};
+  const storeChores = config.resultSink.token ? await startStoreChores(config, store, services, [...models.keys()], logger) : async () => {};
   // Batches are driven by the API processes (they hold the files); leases keep them apart.
   const batchRunner = new BatchRunner({
     store,
@@ -156,7 +158,7 @@ export async function createNodeDeps(config: GenqConfig, logger: Logger): Promis
       await batchRunner.stop();
       await sweeper.stop();
       await aging.stop();
-      storeChores();
+      await storeChores();
       stopMeter();
       waiters.close();
       await streams.close();
@@ -216,9 +218,13 @@ const RECONCILE_EVERY_MS = 15_000;
 
 /**
  * With GENQ_RESULT_SINK_TOKEN set, GENQ_RESULT_SINK=http workers (which open no store) may be all
- * there is: the API then also re-enqueues lost jobs and applies retention. Returns the stopper.
+ * there is: the API then also delivers webhooks, re-enqueues lost jobs and applies retention.
+ * Returns the stopper.
  */
-function startStoreChores(config: GenqConfig, store: Store, services: NodeServices, models: string[], logger: Logger): () => void {
+async function startStoreChores(config: GenqConfig, store: Store, services: NodeServices, models: string[], logger: Logger): Promise<() => Promise<void>> {
+  // BullMQ workers need a connection that waits (maxRetriesPerRequest: null); the API's fails fast.
+  const patient = await connectRedis(config.redisUrl, { maxRetriesPerRequest: null }, logger);
+  const webhooks = await startWebhookRuntime(config, { ...services, connection: patient }, logger);
   const reconciler = new Reconciler({ jobs: store.jobs, queue: services.queue, models, logger });
   const retention = new RetentionSweep({ jobs: store.jobs, connection: services.connection, prefix: config.queuePrefix, retentionMs: config.reliability.jobRetentionMs, logger });
   const timers = [
@@ -226,5 +232,9 @@ function startStoreChores(config: GenqConfig, store: Store, services: NodeServic
     setInterval(() => void retention.sweep().catch((error) => logger.warn("retention sweep failed", { error })), config.reliability.retentionSweepMs),
   ];
   timers.forEach((timer) => timer.unref());
-  return () => timers.forEach((timer) => clearInterval(timer));
+  return async () => {
+    timers.forEach((timer) => clearInterval(timer));
+    await webhooks.close();
+    patient.disconnect();
+  };
 }

@@ -24,7 +24,7 @@ import { JobLatencyTracker } from "./metrics/job-latency-tracker.ts";
 import { WorkerMetrics } from "./metrics/worker-metrics.ts";
 import { startWorkerObservability } from "./metrics/worker-observability.ts";
 import { InferenceClient } from "./thread/inference-client.ts";
-import { startWebhookRuntime } from "./webhooks/webhook-runtime.ts";
+import { startWebhookRuntime } from "../shared/webhooks/delivery/webhook-runtime.ts";
 import { openWorkerStorage } from "./worker-storage.ts";
 
 export interface WorkerHandle {

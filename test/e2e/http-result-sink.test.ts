@@ -16,6 +16,8 @@ import { startFlakyProxy, type FlakyProxy } from "../harness/flaky-proxy.ts";
 import type { JobJson, TestResponse } from "../harness/test-api.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { spawnWorkerProcess, type WorkerProcess } from "../harness/worker-process.ts";
+import { eventually, startWebhookReceiver, type WebhookReceiver } from "../harness/webhook-receiver.ts";
+import { Webhook } from "standardwebhooks";
 
 const TOKEN = "sink-token-0123456789abcdef0123456789abcdef";
 
@@ -24,9 +26,11 @@ let api: ApiHandle;
 let proxy: FlakyProxy;
 let worker: WorkerProcess;
 let workerDataDir: string;
+let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  env = await createTestEnv({ GENQ_RESULT_SINK_TOKEN: TOKEN });
+  env = await createTestEnv({ GENQ_RESULT_SINK_TOKEN: TOKEN, GENQ_WEBHOOK_ALLOW_HOSTS: "127.0.0.1" });
+  receiver = await startWebhookReceiver();
   api = await startApi(env.config, createLogger("error"));
   proxy = await startFlakyProxy(api.url);
   // The worker gets a data dir of its own, which must stay empty: it never opens the store.
@@ -46,6 +50,7 @@ afterAll(async () => {
   await worker?.kill("SIGTERM");
   await proxy?.close();
   await api?.close();
+  await receiver?.close();
   await env?.cleanup();
   if (workerDataDir) rmSync(workerDataDir, { recursive: true, force: true });
 });
@@ -64,6 +69,17 @@ const waitTerminal = async (id: string): Promise<JobJson> => {
 };
 const report = (body: object, token = TOKEN) =>
   call(RESULTS_PATH, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+
+it("webhooks are delivered when every worker reports over HTTP (the API sends them)", async () => {
+  const secret = (await (await call("/v1/webhooks/secret")).json()).secret as string;
+  const id = await submit({ prompt: "hooked", max_tokens: 6, temperature: 0, ignore_eos: true, webhook: { url: `${receiver.url}/sink`, events: ["job.succeeded"] } });
+  expect((await waitTerminal(id)).status).toBe("succeeded");
+  const [hook] = await eventually(() => (receiver.on("/sink").length > 0 ? receiver.on("/sink") : undefined), 30_000, "the job.succeeded webhook");
+  const event = new Webhook(secret).verify(hook.body, hook.headers as Record<string, string>) as { type: string; data: { id: string } };
+  expect(event).toMatchObject({ type: "job.succeeded", data: { id } });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  expect(receiver.on("/sink")).toHaveLength(1);
+}, 120_000);
 
 it("a worker without a store runs jobs to success through the API", async () => {
   const ids = await Promise.all([0, 1, 2].map((i) => submit({ prompt: `sink ${i}`, max_tokens: 12, temperature: 0, ignore_eos: true })));

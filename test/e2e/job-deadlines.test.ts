@@ -7,7 +7,7 @@ import { createLogger } from "../../shared/logger.ts";
 import { openNodeServices } from "../../shared/node-services.ts";
 import { openStore } from "../../shared/store/open-store.ts";
 import { generateWebhookSecret } from "../../shared/store/webhook-secret-store.ts";
-import { startWebhookRuntime } from "../../worker/webhooks/webhook-runtime.ts";
+import { startWebhookRuntime } from "../../shared/webhooks/delivery/webhook-runtime.ts";
 import { createTestEnv } from "../harness/test-env.ts";
 import { isTerminalJob, startTestApi } from "../harness/test-api.ts";
 import { startTestStack, type TestStack } from "../harness/test-stack.ts";

@@ -8,9 +8,9 @@ import { openNodeServices, type NodeServices } from "../../shared/node-services.
 import { openStore } from "../../shared/store/open-store.ts";
 import { generateWebhookSecret } from "../../shared/store/webhook-secret-store.ts";
 import { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
-import { startWebhookRuntime, type WebhookRuntime, type WebhookRuntimeOptions } from "../../worker/webhooks/webhook-runtime.ts";
-import type { ResolveAll } from "../../worker/webhooks/guarded-lookup.ts";
-import { WebhookSender } from "../../worker/webhooks/webhook-sender.ts";
+import { startWebhookRuntime, type WebhookRuntime, type WebhookRuntimeOptions } from "../../shared/webhooks/delivery/webhook-runtime.ts";
+import type { ResolveAll } from "../../shared/webhooks/delivery/guarded-lookup.ts";
+import { WebhookSender } from "../../shared/webhooks/delivery/webhook-sender.ts";
 import { MAX_REDELIVERIES } from "../../shared/webhooks/webhook-dispatcher.ts";
 import { expectProblem } from "../harness/expect-problem.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";

@@ -13,7 +13,7 @@ import { openStore } from "../../shared/store/open-store.ts";
 import { SqliteWebhookSecretStore } from "../../shared/store/sqlite/sqlite-webhook-secret-store.ts";
 import { openDatabase } from "../../shared/store/sqlite/sqlite-database.ts";
 import { generateWebhookSecret } from "../../shared/store/webhook-secret-store.ts";
-import { startWebhookRuntime, type WebhookRuntime } from "../../worker/webhooks/webhook-runtime.ts";
+import { startWebhookRuntime, type WebhookRuntime } from "../../shared/webhooks/delivery/webhook-runtime.ts";
 import { createTestEnv, type TestEnv } from "../harness/test-env.ts";
 import { issueKey, startTestApi, type TestApi } from "../harness/test-api.ts";
 import { expectProblem } from "../harness/expect-problem.ts";

@@ -3,10 +3,10 @@
 // failure), and one deadline over connect + response headers.
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { GenqError } from "../../shared/errors.ts";
-import type { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
-import { parseRetryAfter } from "../../shared/webhooks/retry-schedule.ts";
-import { checkWebhookUrl } from "../../shared/webhooks/webhook-url-check.ts";
+import { GenqError } from "../../errors.ts";
+import type { WebhookAddressPolicy } from "../../webhooks/address-policy.ts";
+import { parseRetryAfter } from "../../webhooks/retry-schedule.ts";
+import { checkWebhookUrl } from "../../webhooks/webhook-url-check.ts";
 import { BlockedAddressError, guardedLookup, type ResolveAll } from "./guarded-lookup.ts";
 
 export interface SendResult {

@@ -3,8 +3,8 @@
 // to stall recovery, which runs it again (at-least-once; receivers dedupe on webhook-id).
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import type { Logger } from "../../shared/logger.ts";
-import { WEBHOOK_QUEUE_NAME, type WebhookJobPayload } from "../../shared/webhooks/webhook-queue.ts";
+import type { Logger } from "../../logger.ts";
+import { WEBHOOK_QUEUE_NAME, type WebhookJobPayload } from "../../webhooks/webhook-queue.ts";
 import { webhookBackoff } from "./webhook-delivery-processor.ts";
 
 export interface WebhookWorkerOptions {

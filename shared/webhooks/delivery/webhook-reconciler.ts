@@ -1,10 +1,10 @@
 // At-least-once repair for webhooks. (1) Terminal jobs whose subscribed event has no delivery
 // row (the process died between the row write and the dispatch) get one. (2) Pending
 // deliveries that are overdue and unknown to BullMQ (Redis lost them) are queued again.
-import type { Logger } from "../../shared/logger.ts";
-import type { WebhookDeliveryStore } from "../../shared/store/webhook-delivery-store.ts";
-import type { WebhookDispatcher } from "../../shared/webhooks/webhook-dispatcher.ts";
-import type { WebhookQueue } from "../../shared/webhooks/webhook-queue.ts";
+import type { Logger } from "../../logger.ts";
+import type { WebhookDeliveryStore } from "../../store/webhook-delivery-store.ts";
+import type { WebhookDispatcher } from "../../webhooks/webhook-dispatcher.ts";
+import type { WebhookQueue } from "../../webhooks/webhook-queue.ts";
 
 export interface WebhookReconcilerOptions {
   deliveries: WebhookDeliveryStore;

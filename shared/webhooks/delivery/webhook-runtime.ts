@@ -2,10 +2,10 @@
 // the webhook reconciler. Deliveries are created by the job lifecycle's dispatcher, in the flow
 // that wrote each job row.
 import type { Worker } from "bullmq";
-import type { GenqConfig } from "../../shared/config.ts";
-import type { Logger } from "../../shared/logger.ts";
-import type { NodeServices } from "../../shared/node-services.ts";
-import { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
+import type { GenqConfig } from "../../config.ts";
+import type { Logger } from "../../logger.ts";
+import type { NodeServices } from "../../node-services.ts";
+import { WebhookAddressPolicy } from "../../webhooks/address-policy.ts";
 import { withWebhookAttemptMetrics, type WebhookAttemptMetricsDeps } from "./webhook-attempt-metrics.ts";
 import { createWebhookDeliveryProcessor } from "./webhook-delivery-processor.ts";
 import { WebhookReconciler } from "./webhook-reconciler.ts";

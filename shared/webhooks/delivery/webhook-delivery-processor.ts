@@ -3,14 +3,14 @@
 // refusal fails at once; anything else retries on the schedule (Retry-After honoured) by
 // throwing RetryLaterError, which the worker's backoff strategy turns into BullMQ's delay.
 import type { Job } from "bullmq";
-import type { AttemptResult, WebhookDeliveryStore } from "../../shared/store/webhook-delivery-store.ts";
-import type { WebhookSecretStore } from "../../shared/store/webhook-secret-store.ts";
-import type { Logger } from "../../shared/logger.ts";
-import type { JobStore } from "../../shared/store/job-store.ts";
-import { isTerminalStatus } from "../../shared/store/schema/jobs.ts";
-import type { WebhookJobPayload } from "../../shared/webhooks/webhook-queue.ts";
-import { nextRetry } from "../../shared/webhooks/retry-schedule.ts";
-import { signWebhook } from "../../shared/webhooks/webhook-signer.ts";
+import type { AttemptResult, WebhookDeliveryStore } from "../../store/webhook-delivery-store.ts";
+import type { WebhookSecretStore } from "../../store/webhook-secret-store.ts";
+import type { Logger } from "../../logger.ts";
+import type { JobStore } from "../../store/job-store.ts";
+import { isTerminalStatus } from "../../store/schema/jobs.ts";
+import type { WebhookJobPayload } from "../../webhooks/webhook-queue.ts";
+import { nextRetry } from "../../webhooks/retry-schedule.ts";
+import { signWebhook } from "../../webhooks/webhook-signer.ts";
 import type { WebhookSender } from "./webhook-sender.ts";
 
 export interface WebhookDeliveryProcessorDeps {

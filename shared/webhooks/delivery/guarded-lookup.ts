@@ -3,7 +3,7 @@
 // window between a separate check and the connect).
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
 import type { LookupFunction } from "node:net";
-import type { WebhookAddressPolicy } from "../../shared/webhooks/address-policy.ts";
+import type { WebhookAddressPolicy } from "../../webhooks/address-policy.ts";
 
 /**
  * `message` is what the tenant sees in the attempt log: only that the target was refused, never

@@ -2,10 +2,10 @@
 // (genq_webhook_deliveries_total{outcome}, genq_webhook_delivery_seconds), and to push failed
 // attempts onto the dashboard's failure feed. The processor's decisions are untouched.
 import type { Job } from "bullmq";
-import type { WebhookFailureFeed } from "../../shared/dashboard/webhook-failure-feed.ts";
-import type { Logger } from "../../shared/logger.ts";
-import type { WebhookDeliveryStore } from "../../shared/store/webhook-delivery-store.ts";
-import type { WebhookJobPayload } from "../../shared/webhooks/webhook-queue.ts";
+import type { WebhookFailureFeed } from "../../dashboard/webhook-failure-feed.ts";
+import type { Logger } from "../../logger.ts";
+import type { WebhookDeliveryStore } from "../../store/webhook-delivery-store.ts";
+import type { WebhookJobPayload } from "../../webhooks/webhook-queue.ts";
 import { RetryLaterError } from "./webhook-delivery-processor.ts";
 
 export interface WebhookAttemptMetricsDeps {
