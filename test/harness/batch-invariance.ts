@@ -45,7 +45,7 @@ export async function batchInvarianceRuns(run: EngineRun, prompts: number[][], m
   const alone = await runAlone(run, prompts, maxTokens);
   const together = await runTogether(run, prompts, maxTokens, "together");
   const waves = await runInWaves(run, prompts, maxTokens, 3);
-  const tiny = await startEngine(run.card.path, { card: run.card, lm: run.lm, prefillChunkTokens: 5 });
+  const tiny = await startEngine(run.card.path, { card: run.card, lm: run.lm, prefillChunkTokens: 5, idlePrefillChunkTokens: 5 });
   const chunked = await runTogether(tiny, prompts, maxTokens, "chunked");
   const chunkedAlone = await runAlone(tiny, prompts, maxTokens, "chunked-alone");
   const failures = [...run.messages, ...tiny.messages].flatMap((m) => (m.type === "failed" ? [m.message] : []));

@@ -63,14 +63,30 @@ describe("engine batch invariance (greedy, fp32)", () => {
   });
 
   it("chunked prefill under a tiny token budget = one-shot prefill", async () => {
-    const chunked = await startEngine(run.card.path, { card: run.card, lm: run.lm, prefillChunkTokens: 5 });
+    const chunked = await startEngine(run.card.path, { card: run.card, lm: run.lm, prefillChunkTokens: 5, idlePrefillChunkTokens: 5 });
     expect(await together(chunked, prompts, "chunked")).toEqual(reference);
     // The budget really chunked: some step fed a prefill without finishing it (no first tokens yet).
     expect(chunked.engine.stats().steps).toBeGreaterThan(prompts.length);
   });
 
+  it("with no row decoding a prompt goes in idle-budget passes; beside decoding rows, in chunk-budget passes", async () => {
+    const engine = await startEngine(run.card.path, { card: run.card, lm: run.lm, prefillChunkTokens: 8, idlePrefillChunkTokens: 64 });
+    const firstTokenStep = (id: string) => engine.stepTokens.findIndex((tokens) => tokens.some((t) => t.id === id));
+    const long = promptOf(40, 77, VOCAB);
+    engine.engine.submit(greedyRequest("alone", long, { maxTokens: 30 }));
+    await engine.step();
+    // 40 prompt tokens ≤ the idle budget of 64: one pass, first token at once.
+    expect(firstTokenStep("alone")).toBe(0);
+    engine.engine.submit(greedyRequest("beside", long, { maxTokens: 4 }));
+    await engine.runToIdle();
+    // "alone" is decoding now: 40 tokens at 8 per pass take 5 steps, the first token on the 5th.
+    expect(firstTokenStep("beside") - 1).toBe(4);
+    const reference = (await runAlone(run, [long], 4, "idle-budget-reference"))[0];
+    expect(engine.tokens.get("beside")).toEqual(reference);
+  });
+
   it("batch limits: maxBatch 3 and a tight KV budget still give the same tokens", async () => {
-    const limited = await startEngine(run.card.path, { card: run.card, lm: run.lm, maxBatch: 3, prefillChunkTokens: 16 });
+    const limited = await startEngine(run.card.path, { card: run.card, lm: run.lm, maxBatch: 3, prefillChunkTokens: 16, idlePrefillChunkTokens: 16 });
     const tight = await startEngine(run.card.path, { card: run.card, lm: run.lm, maxKvTokens: 4 * (61 + MAX_TOKENS) });
     expect(await together(limited, prompts, "limited")).toEqual(reference);
     expect(await together(tight, prompts, "tight")).toEqual(reference);
@@ -100,7 +116,7 @@ describe("engine across model variants", () => {
   });
 
   it("fp16 model: float16 KV cache, batched = alone", async () => {
-    const run = await startEngine(await tinyModelDir({ dtypes: ["fp16"] }), { dtype: "fp16", prefillChunkTokens: 20 });
+    const run = await startEngine(await tinyModelDir({ dtypes: ["fp16"] }), { dtype: "fp16", prefillChunkTokens: 20, idlePrefillChunkTokens: 20 });
     expect(run.lm.signature.kv.dtype).toBe("float16");
     const single = await alone(run, sample);
     expect(single.every((t) => t.length === MAX_TOKENS)).toBe(true);

@@ -49,7 +49,7 @@ describe("engine on other exporters' layouts (greedy)", () => {
 describe("the stand-ins really have their exporters' limits", () => {
   let mha: Awaited<ReturnType<typeof startEngine>>;
   beforeAll(async () => {
-    mha = await startEngine(await tinyModelDir({ attention: "mha" }), { prefillChunkTokens: 5 });
+    mha = await startEngine(await tinyModelDir({ attention: "mha" }), { prefillChunkTokens: 5, idlePrefillChunkTokens: 5 });
   });
   afterAll(() => mha.release());
 

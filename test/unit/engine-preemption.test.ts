@@ -81,7 +81,7 @@ describe("preemption", () => {
   });
 
   it("a prefill group in flight yields to a more urgent arrival and restarts later, output unchanged", async () => {
-    const run = await engineWith({ prefillChunkTokens: 64 });
+    const run = await engineWith({ prefillChunkTokens: 64, idlePrefillChunkTokens: 64 });
     const big = low("big", 5, { promptIds: promptOf(600, 5, VOCAB), maxTokens: 4 });
     run.engine.submit(big);
     await run.step();

@@ -20,6 +20,15 @@ import { validateRequest } from "./validate-request.ts";
 /** Group padding rule with the prefix cache on (see Scheduler.admit): padded slots ≤ 1.25 × real tokens. */
 const CACHED_MAX_PADDED_TO_REAL = 1.25;
 
+/**
+ * Default idlePrefillChunkTokens: this many times prefillChunkTokens. The chunk budget bounds the
+ * token gap of rows that are decoding; with none, every extra pass only re-reads the weights and
+ * attends again over the growing cache. Still bounded, because a pass's activations (and, for graphs
+ * without num_logits_to_keep, its logits) grow with its slots, and an urgent arrival waits for the
+ * pass in flight.
+ */
+const IDLE_PREFILL_CHUNK_FACTOR = 8;
+
 export interface EngineOptions {
   /** Most sequences decoded together (running + prefilling). */
   maxBatch: number;
@@ -27,6 +36,8 @@ export interface EngineOptions {
   maxKvTokens: number;
   /** Prompt slots (rows × columns, padding included) per prefill-chunk pass; one chunk pass per step. */
   prefillChunkTokens: number;
+  /** The same while no row is decoding (no token gap to protect); default 8 × prefillChunkTokens. */
+  idlePrefillChunkTokens?: number;
   /** Waiting this long raises a sequence one priority level; 0 or absent = no aging. */
   priorityAgingMs?: number;
   /** Prompt-prefix KV cache budget in tokens (GENQ_PREFIX_CACHE_TOKENS); 0 or absent = off. */
@@ -259,7 +270,9 @@ export class InferenceEngine {
   private async prefillChunk(group: PrefillGroup): Promise<void> {
     // A graph that cannot take a multi-token chunk on a cache for this many rows gets the prompts in one pass.
     const chunked = group.rows <= this.lm.feeding.chunkOnCacheRows;
-    const columns = chunked ? Math.floor(this.options.prefillChunkTokens / group.rows) : group.pendingColumns;
+    const { prefillChunkTokens, idlePrefillChunkTokens = IDLE_PREFILL_CHUNK_FACTOR * prefillChunkTokens } = this.options;
+    const budget = this.lanes.length === 0 ? Math.max(prefillChunkTokens, idlePrefillChunkTokens) : prefillChunkTokens;
+    const columns = chunked ? Math.floor(budget / group.rows) : group.pendingColumns;
     const chunk = group.nextChunk(columns);
     let output;
     try {
