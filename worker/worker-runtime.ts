@@ -16,6 +16,7 @@ import { createGenerateJobProcessor } from "./queue/generate-job-processor.ts";
 import { createGenerateWorker } from "./queue/generate-worker.ts";
 import { AdmissionLookahead } from "./queue/admission-lookahead.ts";
 import { InferenceJobs } from "./queue/inference-jobs.ts";
+import { watchQueueArrivals } from "./queue/queue-arrivals.ts";
 import { Reconciler } from "../shared/queue/reconciler.ts";
 import type { ModelResidency } from "./residency/model-residency.ts";
 import { startResidencyRuntime } from "./residency/residency-runtime.ts";
@@ -141,6 +142,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
   );
 
   workers.forEach((worker, i) => workerOf.set(served[i], worker));
+  const arrivals = watchQueueArrivals({ models: served, connection, prefix: config.queuePrefix, logger, onArrival: () => lookahead.nudge() });
 
   const reconciler = withStore && new Reconciler({ jobs: withStore.store.jobs, queue, models: served, logger });
   const reconcile = () => reconciler?.reconcile().catch((error) => logger.warn("reconcile failed", { error }));
@@ -197,6 +199,7 @@ export async function startWorker(config: GenqConfig, logger: Logger): Promise<W
       await stopped;
       if (waiting || running) logger.info("handed jobs back to the queue", { notStarted: waiting, running });
       stopCancels();
+      await arrivals.close();
       lookahead.close();
       stopCounters();
       latency.close();

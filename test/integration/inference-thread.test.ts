@@ -109,6 +109,44 @@ describe("InferenceClient under vitest", () => {
     client.submit(request("other-model", { model: "nope" }));
     expect((await unknown)[0]).toMatchObject({ type: "failed", code: "ENGINE_ERROR" });
   });
+
+  it("withdraws a waiting job at once, never starts it, and runs the same id when it comes back", async () => {
+    const single = await InferenceClient.start({ ...options, maxBatch: 1 });
+    try {
+      const seen: FromThreadMessage[] = [];
+      single.subscribe((m) => "id" in m && m.id === "waiter" && seen.push(m));
+      const tokensOf = (id: string) =>
+        new Promise<void>((resolve) => {
+          const stop = single.subscribe((m) => m.type === "delta" && m.id === id && m.tokens >= 3 && (stop(), resolve()));
+        });
+      const runnerRunning = tokensOf("runner");
+      single.submit(request("runner", { maxTokens: 2000 }));
+      await runnerRunning;
+      single.submit(request("waiter"));
+      // Settled before withdraw() returns: no forward pass is waited for.
+      expect(single.withdraw("waiter")).toBe(true);
+      expect(seen.map((m) => m.type)).toEqual(["withdrawn"]);
+      // A started job cannot be withdrawn.
+      expect(single.withdraw("runner")).toBe(false);
+      // Steps go on; the thread's own answer about the withdrawn job reaches no listener.
+      const moreSteps = new Promise<void>((resolve) => {
+        const stop = single.subscribe((m) => m.type === "delta" && m.id === "runner" && m.tokens >= 12 && (stop(), resolve()));
+      });
+      await moreSteps;
+      expect(seen.map((m) => m.type)).toEqual(["withdrawn"]);
+
+      // Back from the queue under the same id: it runs normally once the batch slot frees.
+      const again = outcome(single, "waiter");
+      single.submit(request("waiter"));
+      single.cancel("runner");
+      const messages = await again;
+      expect(messages[0].type).toBe("started");
+      expect(messages.at(-1)).toMatchObject({ type: "finished", completionTokens: 12, finishReason: "length" });
+      expect(seen.filter((m) => m.type === "withdrawn")).toHaveLength(1);
+    } finally {
+      await single.close();
+    }
+  });
 });
 
 describe("InferenceClient decoding on its own thread (decoders given)", () => {

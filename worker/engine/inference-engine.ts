@@ -73,6 +73,11 @@ export interface EngineHooks {
   onToken?(sequenceId: string, tokenId: number, atMs: number): void;
   /** Wall clock (epoch ms) for aging and deadlines; default Date.now. */
   now?(): number;
+  /**
+   * Asked once per request, at its first admission: false means its caller withdrew it meanwhile
+   * (thread/start-claims.ts), so it is dropped unstarted with a `withdrawn` event. Default: true.
+   */
+  claimStart?(id: string): boolean;
 }
 
 export class InferenceEngine {
@@ -222,9 +227,10 @@ export class InferenceEngine {
   private admitGroup(): void {
     const nowMs = this.now();
     const maxRows = this.lm.feeding.maxRowsPerPass;
-    const sequences = this.prefix.cache.enabled
+    const planned = this.prefix.cache.enabled
       ? this.scheduler.admit(this.runningSequences, nowMs, (s, group) => this.prefix.pendingTokens(s, group), CACHED_MAX_PADDED_TO_REAL, maxRows)
       : this.scheduler.admit(this.runningSequences, nowMs, undefined, undefined, maxRows);
+    const sequences = planned.filter((s) => s.announcedStart || this.claimStart(s));
     if (sequences.length === 0) return;
     for (const sequence of sequences) {
       sequence.admit(++this.admissions, nowMs);
@@ -234,6 +240,14 @@ export class InferenceEngine {
     }
     const start = this.prefix.startGroup(sequences);
     this.group = new PrefillGroup(sequences, start ?? this.lm.emptyCache(sequences.length));
+  }
+
+  /** False (and the sequence is dropped, `withdrawn`) when its caller withdrew it before this first admission. */
+  private claimStart(sequence: Sequence): boolean {
+    if (this.hooks.claimStart?.(sequence.id) ?? true) return true;
+    this.active.delete(sequence.id);
+    this.emit({ type: "withdrawn", id: sequence.id });
+    return false;
   }
 
   /** One token for every row of the lane: input_ids [B, 1], the lane's cache as past. */

@@ -1,19 +1,27 @@
 // Lets urgent queued work reach a saturated worker. The worker takes max batch + lookahead jobs; the
 // unstarted ones wait in the engine. While every slot is taken, the best job still in BullMQ is
-// peeked every pollMs; if it is more urgent than the least urgent unstarted job held here, the
-// worker takes one job more at once (the urgent one) and that unstarted job is withdrawn (returned
-// to the queue); the extra slot closes when the withdrawal is done. Held-but-unstarted jobs stay
-// bounded by the lookahead plus one per withdrawal in flight.
+// peeked when a job is added to the queue (nudge) and every pollMs; if it is more urgent than the
+// least urgent unstarted job held here, that unstarted job is withdrawn (returned to the queue) and
+// BullMQ hands this worker the urgent one in its place. A withdrawal is usually settled at once
+// (thread/start-claims.ts); one that must wait for the engine to answer between forward passes opens
+// an extra slot until it is done. Held-but-unstarted jobs stay bounded by the lookahead plus one per
+// withdrawal in flight.
+
+/** A nudge waits this long, so the events of one bulk add lead to one peek. */
+const NUDGE_DELAY_MS = 2;
 
 export interface AdmissionLookaheadOptions {
   /** Jobs this worker may take at once (BullMQ concurrency = max batch + lookahead). */
   capacity: number;
-  /** How often a saturated worker peeks at the queue (default 50 ms: one Redis ZRANGE). */
+  /** How often a saturated worker peeks at the queue without a nudge (default 50 ms: one Redis ZRANGE). */
   pollMs?: number;
   /** BullMQ priority value (lower = more urgent) of the most urgent waiting job of a model, or null. */
   peekBest(model: string): Promise<number | null>;
-  /** Asks the engine to hand back an unstarted job; its processor then returns it to the queue. */
-  withdraw(id: string): void;
+  /**
+   * Asks the engine to hand back an unstarted job; its processor then returns it to the queue. True
+   * when it was handed back at once; false when the engine answers later (or started it meanwhile).
+   */
+  withdraw(id: string): boolean;
   /** Changes how many jobs the model's BullMQ worker takes at once by `delta` (+1 / −1). */
   resize(model: string, delta: number): void;
   onError?(error: unknown): void;
@@ -32,6 +40,8 @@ export class AdmissionLookahead {
   private readonly withdrawing = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private peeking = false;
+  /** A nudge's peek is scheduled. */
+  private nudged = false;
   /** Jobs returned to the queue to make room for more urgent ones (a counter for metrics). */
   withdrawals = 0;
 
@@ -56,6 +66,19 @@ export class AdmissionLookahead {
     this.held.delete(id);
     this.endWithdrawal(id);
     this.schedule();
+  }
+
+  /** A job joined the queue: peek within NUDGE_DELAY_MS instead of at the next poll (a burst makes one peek). */
+  nudge(): void {
+    if (!this.saturated || this.nudged) return;
+    this.nudged = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.nudged = false;
+      void this.check().finally(() => this.schedule());
+    }, NUDGE_DELAY_MS);
+    this.timer.unref();
   }
 
   close(): void {
@@ -93,12 +116,13 @@ export class AdmissionLookahead {
         if (best === null) continue;
         const victim = this.leastUrgentUnstarted(model);
         if (victim && best < victim.queuePriority) {
-          // The extra slot first, so BullMQ hands over the urgent job without waiting for the
-          // engine (busy in a forward pass) to answer the withdrawal.
-          this.withdrawing.set(victim.id, model);
           this.withdrawals++;
+          // Handed back at once: its processor returns the job, and BullMQ fills the freed slot with
+          // the most urgent waiting job. Otherwise the engine (busy in a forward pass) answers later:
+          // an extra slot meanwhile, so the urgent job need not wait for that answer.
+          if (this.options.withdraw(victim.id)) return;
+          this.withdrawing.set(victim.id, model);
           this.options.resize(model, +1);
-          this.options.withdraw(victim.id);
           return;
         }
       }

@@ -49,9 +49,12 @@ export class InferenceJobs {
     if (this.pending.has(id)) this.inference.cancel(id);
   }
 
-  /** Asks the engine to hand back a job that has not started; its outcome becomes `withdrawn` if so. */
-  withdraw(id: string): void {
-    if (this.pending.has(id)) this.inference.withdraw(id);
+  /**
+   * Asks the engine to hand back a job that has not started; its outcome becomes `withdrawn` if so.
+   * True when that was settled at once (the outcome is already resolved).
+   */
+  withdraw(id: string): boolean {
+    return this.pending.has(id) && this.inference.withdraw(id);
   }
 
   /**

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { engineDecodes, type GenerationRequest } from "../engine/generation.ts";
 import { IncrementalDetokenizer, type TokenDecoder } from "../sampling/incremental-detokenizer.ts";
+import { StartClaimsOwner } from "./start-claims.ts";
 import type { FromThreadMessage, InferenceThreadOptions, LoadedModelInfo, ToThreadMessage } from "./thread-messages.ts";
 
 type ReadyModels = Extract<FromThreadMessage, { type: "ready" }>["models"];
@@ -46,11 +47,20 @@ export class InferenceClient {
   private readonly crashListeners = new Set<(reason: string) => void>();
   /** Per in-flight streamIds request: its text, decoded here from the ids the thread streams. */
   private readonly detokenizers = new Map<string, IncrementalDetokenizer>();
+  /** In-flight request → its start-claim slot (start-claims.ts). */
+  private readonly claimSlots = new Map<string, number>();
+  /**
+   * Requests withdrawn here at once (their `withdrawn` already dispatched) → slots the thread still
+   * holds; its own last message about each is swallowed and frees the slot. A queue per id: the same
+   * job may come back and be withdrawn again before the thread has answered.
+   */
+  private readonly withdrawnEarly = new Map<string, number[]>();
 
   private constructor(
     private readonly worker: Worker,
     readonly models: ReadyModels,
     private readonly decoders: ReadonlyMap<string, TokenDecoder>,
+    private readonly claims: StartClaimsOwner,
   ) {
     worker.on("message", (message: FromThreadMessage) => this.dispatch(message));
     worker.on("error", (error) => this.failInFlight(`inference thread crashed: ${error.message}`));
@@ -67,7 +77,8 @@ export class InferenceClient {
    * need no text in the engine are decoded here (listeners still get `delta` text and `finished` text).
    */
   static start(options: InferenceThreadOptions, decoders: ReadonlyMap<string, TokenDecoder> = new Map()): Promise<InferenceClient> {
-    const workerData: InferenceThreadOptions = { ...options, callerDecodes: decoders.size > 0 };
+    const claims = new StartClaimsOwner();
+    const workerData: InferenceThreadOptions = { ...options, callerDecodes: decoders.size > 0, startClaims: claims.buffer };
     const worker = new Worker(threadBootstrapUrl(), { workerData, execArgv: [] });
     return new Promise((resolve, reject) => {
       const cleanup = () => {
@@ -78,7 +89,7 @@ export class InferenceClient {
       const onMessage = (message: FromThreadMessage) => {
         if (message.type === "ready") {
           cleanup();
-          resolve(new InferenceClient(worker, message.models, decoders));
+          resolve(new InferenceClient(worker, message.models, decoders, claims));
         } else if (message.type === "init-failed") {
           cleanup();
           void worker.terminate();
@@ -105,21 +116,36 @@ export class InferenceClient {
       return;
     }
     this.inFlight.add(request.id);
+    const claimSlot = this.claims.take();
+    if (claimSlot !== undefined) this.claimSlots.set(request.id, claimSlot);
     const decode = this.decoders.get(request.model);
     const streamed = { ...request, streamIds: true };
     if (decode && !engineDecodes(streamed)) {
       this.detokenizers.set(request.id, new IncrementalDetokenizer(decode, { promptIds: request.promptIds }));
-      return this.send({ type: "submit", request: streamed });
+      return this.send({ type: "submit", request: streamed, claimSlot });
     }
-    this.send({ type: "submit", request });
+    this.send({ type: "submit", request, claimSlot });
   }
 
   cancel(id: string): void {
     if (!this.exited) this.send({ type: "cancel", id });
   }
 
-  withdraw(id: string): void {
-    if (!this.exited) this.send({ type: "withdraw", id });
+  /**
+   * Gives back a request that has not started. True when that is settled at once (its `withdrawn` was
+   * dispatched before this returns); otherwise the thread answers between steps, with `withdrawn` or,
+   * if it started it meanwhile, nothing.
+   */
+  withdraw(id: string): boolean {
+    if (this.exited || !this.inFlight.has(id)) return false;
+    const slot = this.claimSlots.get(id);
+    // The engine drops it at admission if it still waits; the message takes it out of the queue sooner.
+    this.send({ type: "withdraw", id });
+    if (slot === undefined || !this.claims.withdraw(slot)) return false;
+    this.claimSlots.delete(id);
+    this.dispatch({ type: "withdrawn", id });
+    this.withdrawnEarly.set(id, [...(this.withdrawnEarly.get(id) ?? []), slot]);
+    return true;
   }
 
   /** Loads a model in the thread (session + self-check); resolves with what it holds, rejects with why it failed. */
@@ -185,9 +211,13 @@ export class InferenceClient {
       for (const inner of message.messages) this.dispatch(inner);
       return;
     }
+    if (this.lateAnswerToEarlyWithdrawal(message)) return;
     if (message.type === "tokens") return this.decodeTokens(message);
     if (message.type === "finished" || message.type === "failed" || message.type === "withdrawn") {
       this.inFlight.delete(message.id);
+      const slot = this.claimSlots.get(message.id);
+      this.claimSlots.delete(message.id);
+      if (slot !== undefined) this.claims.release(slot);
       const detokenizer = this.detokenizers.get(message.id);
       this.detokenizers.delete(message.id);
       if (message.type === "finished" && detokenizer) return this.finishDecoded(message, detokenizer);
@@ -211,6 +241,18 @@ export class InferenceClient {
       this.dispatch({ type: "delta", id: message.id, text: rest, tokens: message.completionTokens });
     }
     this.dispatch({ ...message, text: detokenizer.text });
+  }
+
+  /** The thread's last word on a request withdrawn here at once: frees its slot, reaches no listener. */
+  private lateAnswerToEarlyWithdrawal(message: FromThreadMessage): boolean {
+    if (message.type !== "finished" && message.type !== "failed" && message.type !== "withdrawn") return false;
+    // The thread sends one last message per submit, in order: the first for this id is the withdrawn one's.
+    const slots = this.withdrawnEarly.get(message.id);
+    if (!slots) return false;
+    const slot = slots.shift()!;
+    if (slots.length === 0) this.withdrawnEarly.delete(message.id);
+    this.claims.release(slot);
+    return true;
   }
 
   private failInFlight(reason: string): void {

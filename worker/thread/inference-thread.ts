@@ -7,6 +7,7 @@ import { CausalLm } from "../model/causal-lm.ts";
 import { kvBytes, weightsBytes } from "../model/model-footprint.ts";
 import { modelFilePath } from "../model/model-file-path.ts";
 import { InferenceEngine } from "../engine/inference-engine.ts";
+import { StartClaims } from "./start-claims.ts";
 import type { FromThreadMessage, InferenceThreadOptions, LoadedModelInfo, ToThreadMessage } from "./thread-messages.ts";
 
 /** While busy, a `stats` message at most this often (and once more on going idle). */
@@ -20,7 +21,16 @@ const options = workerData as InferenceThreadOptions;
  * structured clone and one wake-up of the main thread) per step instead of one per token.
  */
 const outbox: FromThreadMessage[] = [];
+const claims = options.startClaims ? new StartClaims(options.startClaims) : null;
+/** Submitted request → its start-claim slot, until its last message. */
+const claimSlots = new Map<string, number>();
+/** The engine's first admission of a request: false when the client withdrew it first. */
+const claimStart = (id: string) => {
+  const slot = claimSlots.get(id);
+  return slot === undefined || claims === null || claims.claimStart(slot);
+};
 const post = (message: FromThreadMessage) => {
+  if (message.type === "finished" || message.type === "failed" || message.type === "withdrawn") claimSlots.delete(message.id);
   outbox.push(message);
   // `started` marks the job running (started_at): sent before the step's forward passes, not after.
   if (message.type === "started") flush();
@@ -51,6 +61,7 @@ let wake: (() => void) | null = null;
 port.on("message", (message: ToThreadMessage) => {
   switch (message.type) {
     case "submit": {
+      if (message.claimSlot !== undefined) claimSlots.set(message.request.id, message.claimSlot);
       const engine = engines.get(message.request.model);
       if (engine) engine.submit(message.request);
       else post({ type: "failed", id: message.request.id, code: "ENGINE_ERROR", message: `model "${message.request.model}" is not loaded in this worker` });
@@ -106,7 +117,7 @@ async function loadModel(name: string): Promise<LoadedModelInfo> {
     residentBytes: weightsBytes(modelFilePath(entry.path, options.dtype)) + kvBytes(lm.signature.kv, kvTokens),
   };
   sessions.set(name, { lm, info });
-  engines.set(name, new InferenceEngine(card, lm, options, post));
+  engines.set(name, new InferenceEngine(card, lm, options, post, { claimStart }));
   return info;
 }
 

@@ -28,6 +28,8 @@ export interface InferenceThreadOptions {
    * when a request needs text in the engine (stop strings, response formats). Set by InferenceClient.
    */
   callerDecodes?: boolean;
+  /** Start-claim slots shared with the client (start-claims.ts); set by InferenceClient. */
+  startClaims?: SharedArrayBuffer;
 }
 
 /** A model the thread loaded: its card facts, the self-check's line, how long loading took and what it holds. */
@@ -43,7 +45,8 @@ export interface LoadedModelInfo {
 }
 
 export type ToThreadMessage =
-  | { type: "submit"; request: GenerationRequest }
+  /** claimSlot: the request's start-claim slot, when the client had one free. */
+  | { type: "submit"; request: GenerationRequest; claimSlot?: number }
   | { type: "cancel"; id: string }
   /** Give back a job that has not started (answered by `withdrawn`; ignored once it started). */
   | { type: "withdraw"; id: string }
