@@ -7,8 +7,8 @@
 // an extra slot until it is done. Held-but-unstarted jobs stay bounded by the lookahead plus one per
 // withdrawal in flight.
 
-/** A nudge waits this long, so the events of one bulk add lead to one peek. */
-const NUDGE_DELAY_MS = 2;
+/** A nudge's peek runs after the current turn, so the events one stream read delivers lead to one peek. */
+const NUDGE_DELAY_MS = 0;
 
 export interface AdmissionLookaheadOptions {
   /** Jobs this worker may take at once (BullMQ concurrency = max batch + lookahead). */
@@ -68,7 +68,7 @@ export class AdmissionLookahead {
     this.schedule();
   }
 
-  /** A job joined the queue: peek within NUDGE_DELAY_MS instead of at the next poll (a burst makes one peek). */
+  /** A job joined the queue: peek now instead of at the next poll (a burst makes one peek). */
   nudge(): void {
     if (!this.saturated || this.nudged) return;
     this.nudged = true;
