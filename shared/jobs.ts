@@ -1,7 +1,7 @@
 // What travels between API and workers: queue names, the (tiny) queue payload, the stored
 // generation parameters, and the priority mapping onto BullMQ.
 import type { ChatMessage } from "./models/model-card.ts";
-import type { ResponseFormat } from "./structured-output/response-format.ts";
+import type { ResponseFormat } from "./structured-output/response-format-grammar.ts";
 
 /** One BullMQ queue per model; names are restricted to [A-Za-z0-9._-] by config. */
 export function queueNameFor(model: string): string {

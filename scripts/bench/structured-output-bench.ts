@@ -3,7 +3,7 @@
 // on its engine first (so the schema's masks are partly cached, as in steady service), then the
 // measured waves; ms per generated token = wall time / tokens. One run; ratios within it.
 import { parseArgs } from "node:util";
-import type { ResponseFormat } from "../../shared/structured-output/response-format.ts";
+import type { ResponseFormat } from "../../shared/structured-output/response-format-grammar.ts";
 import type { GenerationRequest } from "../../worker/engine/generation.ts";
 import { benchModelCard, benchPrompts, ensureBenchModel } from "./bench-model.ts";
 import { benchEngine, loadBenchLm, runWave } from "./engine-session.ts";

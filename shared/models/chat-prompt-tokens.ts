@@ -3,7 +3,7 @@
 // special tokens are special. Content without such strings is encoded exactly as before (the
 // whole rendering at once, as Hugging Face does), so ordinary prompts keep their tokens.
 import { randomBytes } from "node:crypto";
-import { Tokenizer } from "@huggingface/tokenizers";
+import type { Tokenizer } from "@huggingface/tokenizers";
 import { GenqError } from "../errors.ts";
 
 export interface ChatMessage {
@@ -31,6 +31,8 @@ export class ChatPromptEncoder {
     private readonly tokenizerJson: Record<string, unknown>,
     private readonly tokenizerConfig: Record<string, unknown>,
     private readonly tokenizer: Tokenizer,
+    /** The tokenizer's class: content is encoded with a copy that knows no special tokens. */
+    private readonly TextTokenizer: typeof Tokenizer,
     private readonly render: (messages: ChatMessage[]) => string,
   ) {
     const added = (Array.isArray(tokenizerJson.added_tokens) ? tokenizerJson.added_tokens : []) as AddedToken[];
@@ -73,7 +75,7 @@ export class ChatPromptEncoder {
   }
 
   private encodeAsText(content: string, index: number): number[] {
-    this.textTokenizer ??= new Tokenizer(
+    this.textTokenizer ??= new this.TextTokenizer(
       { ...this.tokenizerJson, added_tokens: (this.tokenizerJson.added_tokens as AddedToken[]).filter((t) => !t.special) },
       this.tokenizerConfig,
     );

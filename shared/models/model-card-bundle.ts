@@ -3,6 +3,8 @@
 // back into the same ModelCards the Node API loads. Only the small JSON files travel, never weights.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { Template } from "@huggingface/jinja";
+import { Tokenizer } from "@huggingface/tokenizers";
 import type { GenqConfig } from "../config.ts";
 import { modelCardFromFiles, readModelCardFiles, type ModelCard, type ModelCardFiles } from "./model-card.ts";
 
@@ -24,8 +26,10 @@ export function writeModelCardBundle(config: Pick<GenqConfig, "models" | "specia
   return bundle;
 }
 
+/** The cards, built with the tokenizer and template this bundle imports (a Worker cannot require them). */
 export function modelCardsFromBundle(bundle: ModelCardBundle): Map<string, ModelCard> {
+  const textLibraries = { Tokenizer, Template };
   return new Map(
-    bundle.models.map((m) => [m.name, modelCardFromFiles(m.name, `bundle:${m.name}`, m.files, { specialTokensInContent: m.specialTokensInContent })]),
+    bundle.models.map((m) => [m.name, modelCardFromFiles(m.name, `bundle:${m.name}`, m.files, { specialTokensInContent: m.specialTokensInContent, textLibraries })]),
   );
 }

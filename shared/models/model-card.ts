@@ -2,8 +2,8 @@
 // tokenizer and chat template. Pure JS, so the API (prompt validation) and the worker share it.
 import { readFileSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Tokenizer } from "@huggingface/tokenizers";
-import { Template } from "@huggingface/jinja";
+import type { Tokenizer } from "@huggingface/tokenizers";
+import type { Template } from "@huggingface/jinja";
 import { GenqError } from "../errors.ts";
 import { ChatPromptEncoder, type ChatMessage } from "./chat-prompt-tokens.ts";
 
@@ -43,6 +43,32 @@ export interface ModelCardOptions {
    * tokenizer fails at load.
    */
   lazyTokenizer?: boolean;
+  /**
+   * The classes the tokenizer and chat template are built with. Default: the packages' CommonJS
+   * builds, required when the card's text is first built (see requireTextLibraries). The Workers
+   * bundle has no node_modules to require from and passes the ones it imports.
+   */
+  textLibraries?: TextLibraries;
+}
+
+/** @huggingface/tokenizers' Tokenizer and @huggingface/jinja's Template. */
+export interface TextLibraries {
+  Tokenizer: typeof Tokenizer;
+  Template: typeof Template;
+}
+
+/**
+ * Required, not imported: synchronously (encode and decode stay sync) and only when a card's text is
+ * built, so a lazy card keeps both packages (≈0.8 MB of heap) out of the inference thread until a
+ * request needs them. node:module comes through process.getBuiltinModule because the Workers bundle
+ * imports this file too, and only Node has it.
+ */
+function requireTextLibraries(): TextLibraries {
+  const require = process.getBuiltinModule("node:module").createRequire(import.meta.url);
+  return {
+    Tokenizer: (require("@huggingface/tokenizers") as typeof import("@huggingface/tokenizers")).Tokenizer,
+    Template: (require("@huggingface/jinja") as typeof import("@huggingface/jinja")).Template,
+  };
 }
 
 function readJson(path: string): Record<string, unknown> {
@@ -127,6 +153,7 @@ type CardText = Pick<ModelCard, "encode" | "decode" | "promptIds">;
 /** The tokenizer (tokenizer.json) and chat template of a model folder. */
 function cardText(name: string, files: ModelCardFiles, options: ModelCardOptions): CardText {
   const { tokenizer: tokenizerJson, tokenizerConfig } = files;
+  const { Tokenizer, Template } = options.textLibraries ?? requireTextLibraries();
   const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
   const templateSource = typeof tokenizerConfig.chat_template === "string" ? tokenizerConfig.chat_template : null;
   const template = templateSource ? new Template(templateSource) : null;
@@ -149,7 +176,7 @@ function cardText(name: string, files: ModelCardFiles, options: ModelCardOptions
       });
     }
   };
-  const chat = new ChatPromptEncoder(tokenizerJson, tokenizerConfig, tokenizer, render);
+  const chat = new ChatPromptEncoder(tokenizerJson, tokenizerConfig, tokenizer, Tokenizer, render);
 
   return {
     encode,

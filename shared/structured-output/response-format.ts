@@ -1,9 +1,8 @@
 // The `response_format` request field (POST /v1/jobs and the OpenAI-compatible routes): its zod
-// schema, and the check that compiles it at submit so an unsupported schema is refused with
-// 400 UNSUPPORTED_SCHEMA before anything is stored.
+// schema. Its type and grammar live zod-free in response-format-grammar.ts (the inference thread
+// uses them); submit compiles the grammar so an unsupported schema is refused with 400 UNSUPPORTED_SCHEMA.
 import { z } from "zod";
-import { GenqError } from "../errors.ts";
-import { compileJsonSchema, JSON_OBJECT_GRAMMAR, UnsupportedSchemaError, type GrammarNode } from "./schema-grammar.ts";
+import type { ResponseFormat } from "./response-format-grammar.ts";
 
 /** Serialized schemas larger than this are refused (they are compiled on every worker). */
 export const MAX_SCHEMA_BYTES = 65_536;
@@ -23,26 +22,4 @@ export const responseFormatSchema = z.discriminatedUnion("type", [
       strict: z.boolean().nullable().optional(),
     }),
   }),
-]);
-
-export type ResponseFormat = z.infer<typeof responseFormatSchema>;
-
-/**
- * The grammar a response format constrains decoding to; null for plain text. Throws GenqError
- * UNSUPPORTED_SCHEMA (naming the keyword) for schemas outside the supported subset. Strict or not,
- * a schema is always enforced in full, so `strict: false` changes nothing.
- */
-export function responseFormatGrammar(format: ResponseFormat | undefined): GrammarNode | null {
-  if (!format || format.type === "text") return null;
-  if (format.type === "json_object") return JSON_OBJECT_GRAMMAR;
-  try {
-    return compileJsonSchema(format.json_schema.schema ?? {});
-  } catch (error) {
-    if (error instanceof UnsupportedSchemaError) {
-      throw new GenqError("UNSUPPORTED_SCHEMA", `response_format.json_schema.schema ${error.message}`, {
-        errors: [{ field: `response_format.json_schema.schema${error.path.replaceAll("/", ".")}`, message: `unsupported keyword: ${error.keyword}` }],
-      });
-    }
-    throw error;
-  }
-}
+]) satisfies z.ZodType<ResponseFormat>;

@@ -4,7 +4,7 @@
 // keeps its grammar state across a preemption, so its output is identical to an uninterrupted run
 // and still parses.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ResponseFormat } from "../../shared/structured-output/response-format.ts";
+import type { ResponseFormat } from "../../shared/structured-output/response-format-grammar.ts";
 import type { GenerationRequest } from "../../worker/engine/generation.ts";
 import { greedyRequest, promptOf, runAlone, startEngine, type EngineRun } from "../harness/engine-runner.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";

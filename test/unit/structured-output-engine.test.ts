@@ -3,7 +3,7 @@
 // yields an object, other rows of a mixed batch are unaffected, and stop strings still apply.
 import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ResponseFormat } from "../../shared/structured-output/response-format.ts";
+import type { ResponseFormat } from "../../shared/structured-output/response-format-grammar.ts";
 import type { GenerationRequest } from "../../worker/engine/generation.ts";
 import { greedyRequest, promptOf, startEngine, type EngineRun } from "../harness/engine-runner.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";

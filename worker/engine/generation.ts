@@ -2,7 +2,7 @@
 // The thread protocol (worker/thread/) carries these; the engine never imports the thread.
 import type { GenerationErrorCode } from "../../shared/errors.ts";
 import type { SamplingParams } from "../sampling/sampling-params.ts";
-import type { ResponseFormat } from "../../shared/structured-output/response-format.ts";
+import type { ResponseFormat } from "../../shared/structured-output/response-format-grammar.ts";
 
 export interface GenerationRequest {
   id: string;

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelCard } from "../../shared/models/model-card.ts";
-import { responseFormatGrammar, type ResponseFormat } from "../../shared/structured-output/response-format.ts";
+import { responseFormatGrammar, type ResponseFormat } from "../../shared/structured-output/response-format-grammar.ts";
 import { JsonGrammarMasks } from "./json-grammar-masks.ts";
 import { TokenVocabulary } from "./token-vocabulary.ts";
 

@@ -9,7 +9,7 @@ import { newJobId } from "../../../shared/ids.ts";
 import type { JobInput, JobParams } from "../../../shared/jobs.ts";
 import { contextOverflow } from "../../../shared/models/context-check.ts";
 import { ModelFolderError } from "../../../shared/models/model-card.ts";
-import { responseFormatGrammar } from "../../../shared/structured-output/response-format.ts";
+import { responseFormatGrammar } from "../../../shared/structured-output/response-format-grammar.ts";
 import type { JobRow, NewJobRow } from "../../../shared/store/schema/jobs.ts";
 import { checkWebhookUrl } from "../../../shared/webhooks/webhook-url-check.ts";
 import { createJobRequestSchema, type CreateJobRequest } from "./create-job-request.ts";
