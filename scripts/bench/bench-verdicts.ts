@@ -33,7 +33,7 @@ export function verdicts(systems: SystemResult[]): Verdict[] {
     const raw = level(systems, "ort-raw", n);
     if (raw) {
       const ratio = g.tokensPerSecond / raw.tokensPerSecond;
-      out.push({ target: "genq tok/s ≥ 85% of raw forward", concurrency: n, ratio, threshold: 0.85, met: ratio >= 0.85 });
+      out.push({ target: "genq tok/s ≥ 90% of raw forward", concurrency: n, ratio, threshold: 0.9, met: ratio >= 0.9 });
     }
     const tjs = level(systems, "tjs-batch", n);
     if (tjs) {

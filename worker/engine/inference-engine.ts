@@ -27,7 +27,7 @@ const CACHED_MAX_PADDED_TO_REAL = 1.25;
  * without num_logits_to_keep, its logits) grow with its slots, and an urgent arrival waits for the
  * pass in flight.
  */
-const IDLE_PREFILL_CHUNK_FACTOR = 8;
+const IDLE_PREFILL_CHUNK_FACTOR = 16;
 
 export interface EngineOptions {
   /** Most sequences decoded together (running + prefilling). */
@@ -36,7 +36,7 @@ export interface EngineOptions {
   maxKvTokens: number;
   /** Prompt slots (rows × columns, padding included) per prefill-chunk pass; one chunk pass per step. */
   prefillChunkTokens: number;
-  /** The same while no row is decoding (no token gap to protect); default 8 × prefillChunkTokens. */
+  /** The same while no row is decoding (no token gap to protect); default 16 × prefillChunkTokens. */
   idlePrefillChunkTokens?: number;
   /** Waiting this long raises a sequence one priority level; 0 or absent = no aging. */
   priorityAgingMs?: number;

@@ -190,6 +190,9 @@ async function loop(): Promise<void> {
       wasBusy = false;
       await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
+      // Woken by the first message of a burst: let the rest of the burst in first, so jobs submitted
+      // together are admitted (and prefilled) together instead of one alone and the rest beside it.
+      await new Promise((resolve) => setImmediate(resolve));
       continue;
     }
     wasBusy = true;
