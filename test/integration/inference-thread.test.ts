@@ -147,6 +147,37 @@ describe("InferenceClient under vitest", () => {
       await single.close();
     }
   });
+
+  it("withdraws the same id again before the thread answered: one terminal message per submit, each at once", async () => {
+    const single = await InferenceClient.start({ ...options, maxBatch: 1 });
+    try {
+      const seen: FromThreadMessage[] = [];
+      single.subscribe((m) => "id" in m && m.id === "bouncer" && seen.push(m));
+      const runnerRunning = new Promise<void>((resolve) => {
+        const stop = single.subscribe((m) => m.type === "delta" && m.id === "runner" && m.tokens >= 3 && (stop(), resolve()));
+      });
+      single.submit(request("runner", { maxTokens: 2000 }));
+      await runnerRunning;
+      // The job comes back from the queue and is withdrawn again, all before the thread's first answer.
+      const rounds = 20;
+      for (let i = 1; i <= rounds; i++) {
+        single.submit(request("bouncer"));
+        expect(single.withdraw("bouncer")).toBe(true);
+        expect(seen.map((m) => m.type)).toEqual(Array(i).fill("withdrawn"));
+      }
+      // Once more, to run: the thread's late answers to the withdrawn submits reach no listener.
+      const ran = outcome(single, "bouncer");
+      single.submit(request("bouncer"));
+      single.cancel("runner");
+      const messages = await ran;
+      expect(messages.map((m) => m.type).filter((t) => t !== "delta")).toEqual(["started", "finished"]);
+      expect(messages.at(-1)).toMatchObject({ completionTokens: 12, finishReason: "length" });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(seen.map((m) => m.type).filter((t) => t !== "delta")).toEqual([...Array(rounds).fill("withdrawn"), "started", "finished"]);
+    } finally {
+      await single.close();
+    }
+  });
 });
 
 describe("InferenceClient decoding on its own thread (decoders given)", () => {

@@ -112,7 +112,7 @@ export class InferenceClient {
 
   submit(request: GenerationRequest): void {
     if (this.exited) {
-      queueMicrotask(() => this.dispatch({ type: "failed", id: request.id, code: "ENGINE_CRASHED", message: "inference thread is not running" }));
+      queueMicrotask(() => this.deliver({ type: "failed", id: request.id, code: "ENGINE_CRASHED", message: "inference thread is not running" }));
       return;
     }
     this.inFlight.add(request.id);
@@ -143,7 +143,8 @@ export class InferenceClient {
     this.send({ type: "withdraw", id });
     if (slot === undefined || !this.claims.withdraw(slot)) return false;
     this.claimSlots.delete(id);
-    this.dispatch({ type: "withdrawn", id });
+    // Not through dispatch: an earlier early withdrawal of this id may still await the thread's answer.
+    this.deliver({ type: "withdrawn", id });
     this.withdrawnEarly.set(id, [...(this.withdrawnEarly.get(id) ?? []), slot]);
     return true;
   }
@@ -212,6 +213,11 @@ export class InferenceClient {
       return;
     }
     if (this.lateAnswerToEarlyWithdrawal(message)) return;
+    this.deliver(message);
+  }
+
+  /** A message about a live submit (the thread's, or settled here): bookkeeping, then the listeners. */
+  private deliver(message: FromThreadMessage): void {
     if (message.type === "tokens") return this.decodeTokens(message);
     if (message.type === "finished" || message.type === "failed" || message.type === "withdrawn") {
       this.inFlight.delete(message.id);
@@ -256,6 +262,6 @@ export class InferenceClient {
   }
 
   private failInFlight(reason: string): void {
-    for (const id of [...this.inFlight]) this.dispatch({ type: "failed", id, code: "ENGINE_CRASHED", message: reason });
+    for (const id of [...this.inFlight]) this.deliver({ type: "failed", id, code: "ENGINE_CRASHED", message: reason });
   }
 }
