@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModelCard } from "../../shared/models/model-card.ts";
 import { InferenceClient } from "../../worker/thread/inference-client.ts";
+import { START_CLAIM_SLOTS } from "../../worker/thread/start-claims.ts";
 import type { GenerationRequest } from "../../worker/engine/generation.ts";
 import type { FromThreadMessage, InferenceThreadOptions } from "../../worker/thread/thread-messages.ts";
 import { tinyModelDir } from "../harness/tiny-model.ts";
@@ -174,6 +175,35 @@ describe("InferenceClient under vitest", () => {
       expect(messages.at(-1)).toMatchObject({ completionTokens: 12, finishReason: "length" });
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(seen.map((m) => m.type).filter((t) => t !== "delta")).toEqual([...Array(rounds).fill("withdrawn"), "started", "finished"]);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("past the start-claim slots a withdrawal goes by message, and the slots come back once the thread answered", async () => {
+    const single = await InferenceClient.start({ ...options, maxBatch: 1 });
+    try {
+      const types: string[] = [];
+      single.subscribe((m) => "id" in m && m.id.startsWith("w") && types.push(m.type));
+      const runnerRunning = new Promise<void>((resolve) => {
+        const stop = single.subscribe((m) => m.type === "delta" && m.id === "runner" && m.tokens >= 3 && (stop(), resolve()));
+      });
+      single.submit(request("runner", { maxTokens: 2000 }));
+      await runnerRunning;
+      for (const round of [0, 1]) {
+        // The runner holds one slot: the last of these finds none.
+        const ids = Array.from({ length: START_CLAIM_SLOTS }, (_, i) => `w${round}-${i}`);
+        for (const id of ids) single.submit(request(id));
+        const last = ids.at(-1)!;
+        const lastWithdrawn = new Promise<void>((resolve) => {
+          const stop = single.subscribe((m) => m.type === "withdrawn" && m.id === last && (stop(), resolve()));
+        });
+        // Every slot in use (round 1: again, so none leaked): the one without a slot waits for the thread.
+        expect(ids.map((id) => single.withdraw(id))).toEqual([...Array(START_CLAIM_SLOTS - 1).fill(true), false]);
+        await lastWithdrawn;
+      }
+      expect(types).toEqual(Array(2 * START_CLAIM_SLOTS).fill("withdrawn"));
+      single.cancel("runner");
     } finally {
       await single.close();
     }
