@@ -1,11 +1,12 @@
 // The SQL of every job-row transition, written once for every dialect (SQLite, PostgreSQL, D1):
 // what each writes and the state it requires, so "terminal is final" (invariant 4) is decided
-// in one place. drizzle's operators and sql`` are dialect-neutral; each store runs these on its table.
-import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+// in one place; and which rows the deadline, reconcile and retention sweeps pick. drizzle's
+// operators and sql`` are dialect-neutral; each store runs these on its table.
+import { and, eq, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { ErrorCode } from "../errors.ts";
 import type { JobResult } from "./job-store.ts";
 import type { jobs as pgJobs } from "./schema/postgres/jobs.ts";
-import { ACTIVE_STATUSES, type JobRow, type jobs as sqliteJobs } from "./schema/jobs.ts";
+import { ACTIVE_STATUSES, TERMINAL_STATUSES, type JobRow, type jobs as sqliteJobs } from "./schema/jobs.ts";
 
 export type JobsTable = typeof sqliteJobs | typeof pgJobs;
 
@@ -64,4 +65,17 @@ export const jobTransitionSql = {
     errorMessage: message,
     ...(partial ? { ...partial, finishReason: "timeout" as const } : {}),
   }),
+};
+
+/** The rows each sweep picks (the stores add limits, order and locking). */
+export const jobSelectionSql = {
+  /** Queued past its queue deadline (max_queue_seconds). */
+  pastQueueDeadline: (t: JobsTable, nowMs: number) => and(eq(t.status, "queued"), isNotNull(t.queueDeadlineAt), lt(t.queueDeadlineAt, nowMs)),
+  /** Running past its run timeout (timeout_seconds) as of beforeMs. */
+  pastRunTimeout: (t: JobsTable, beforeMs: number) =>
+    and(eq(t.status, "running"), isNotNull(t.runTimeoutMs), sql`${t.startedAt} + ${t.runTimeoutMs} < ${beforeMs}`),
+  /** Queued since before createdBeforeMs and not a batch line (batches enqueue their own lines). */
+  queuedOlderThan: (t: JobsTable, createdBeforeMs: number) => and(eq(t.status, "queued"), lt(t.createdAt, createdBeforeMs), isNull(t.batchId)),
+  /** Terminal and untouched since cutoffMs: due for retention. */
+  retentionExpired: (t: JobsTable, cutoffMs: number) => and(inArray(t.status, [...TERMINAL_STATUSES]), lt(t.updatedAt, cutoffMs)),
 };

@@ -2,10 +2,12 @@
 // the WHERE names the states it may leave). `admit` and `deleteExpired` are one db.batch each,
 // which D1 runs as a single transaction; `admit` inserts, then takes the row back out in the same
 // batch when the tenant is over its cap, so no interactive transaction is needed.
-import { and, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { ErrorCode } from "../../errors.ts";
 import type { Admission, JobListQuery, JobResult, JobStore } from "../job-store.ts";
-import { ACTIVE_STATUSES, jobs, TERMINAL_STATUSES, type JobRow, type JobStatus, type NewJobRow } from "../schema/jobs.ts";
+import { jobSelectionSql as S, jobTransitionSql as T } from "../job-transition-sql.ts";
+import { ACTIVE_STATUSES, jobs, type JobRow, type JobStatus, type NewJobRow } from "../schema/jobs.ts";
 import { webhookAttempts } from "../schema/webhook-attempts.ts";
 import { webhookDeliveries } from "../schema/webhook-deliveries.ts";
 import type { GenqD1Database } from "./d1-database.ts";
@@ -76,7 +78,7 @@ export class D1JobStore implements JobStore {
     return await this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.status, "queued"), isNotNull(jobs.queueDeadlineAt), lt(jobs.queueDeadlineAt, nowMs)))
+      .where(S.pastQueueDeadline(jobs, nowMs))
       .limit(limit)
       .all();
   }
@@ -85,13 +87,13 @@ export class D1JobStore implements JobStore {
     return await this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.status, "running"), isNotNull(jobs.runTimeoutMs), sql`${jobs.startedAt} + ${jobs.runTimeoutMs} < ${beforeMs}`))
+      .where(S.pastRunTimeout(jobs, beforeMs))
       .limit(limit)
       .all();
   }
 
   async listQueuedOlderThan(createdBeforeMs: number, limit: number): Promise<JobRow[]> {
-    return await this.db.select().from(jobs).where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, createdBeforeMs))).orderBy(jobs.createdAt).limit(limit).all();
+    return await this.db.select().from(jobs).where(S.queuedOlderThan(jobs, createdBeforeMs)).orderBy(jobs.createdAt).limit(limit).all();
   }
 
   async countActiveByStatus(): Promise<Record<"queued" | "running", number>> {
@@ -105,7 +107,7 @@ export class D1JobStore implements JobStore {
     const doomed = db
       .select({ id: jobs.id })
       .from(jobs)
-      .where(and(inArray(jobs.status, [...TERMINAL_STATUSES]), lt(jobs.updatedAt, cutoffMs)))
+      .where(S.retentionExpired(jobs, cutoffMs))
       .orderBy(jobs.id)
       .limit(batchSize);
     const [ids] = await db.batch([
@@ -118,97 +120,41 @@ export class D1JobStore implements JobStore {
   }
 
   async countEngineRun(id: string, nowMs: number): Promise<number> {
-    const row = await this.db
-      .update(jobs)
-      .set({ engineRuns: sql`${jobs.engineRuns} + 1`, updatedAt: nowMs })
-      .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
-      .returning({ engineRuns: jobs.engineRuns })
-      .get();
+    const { set, where } = T.countEngineRun(jobs, id, nowMs);
+    const row = await this.db.update(jobs).set(set).where(where).returning({ engineRuns: jobs.engineRuns }).get();
     return row?.engineRuns ?? 0;
   }
 
   async markRunning(id: string, nowMs: number): Promise<JobRow | undefined> {
-    return await this.db
-      .update(jobs)
-      .set({
-        status: "running",
-        startedAt: sql`coalesce(${jobs.startedAt}, ${nowMs})`,
-        attempts: sql`${jobs.attempts} + 1`,
-        version: sql`${jobs.version} + 1`,
-        updatedAt: nowMs,
-      })
-      .where(
-        and(
-          eq(jobs.id, id),
-          or(eq(jobs.status, "running"), and(eq(jobs.status, "queued"), or(isNull(jobs.queueDeadlineAt), sql`${jobs.queueDeadlineAt} > ${nowMs}`))),
-        ),
-      )
-      .returning()
-      .get();
+    return await this.transition(T.markRunning(jobs, id, nowMs));
   }
 
   async complete(id: string, result: JobResult, nowMs: number): Promise<JobRow | undefined> {
-    return await this.finish(id, nowMs, {
-      status: result.finishReason === "canceled" ? "canceled" : "succeeded",
-      outputText: result.outputText,
-      finishReason: result.finishReason,
-      promptTokens: result.promptTokens,
-      completionTokens: result.completionTokens,
-    });
+    return await this.transition(T.finish(jobs, id, nowMs, T.completed(result)));
   }
 
   async fail(id: string, code: ErrorCode, message: string, nowMs: number): Promise<JobRow | undefined> {
-    return await this.finish(id, nowMs, { status: "failed", errorCode: code, errorMessage: message });
+    return await this.transition(T.finish(jobs, id, nowMs, T.failed(code, message)));
   }
 
   async expire(id: string, code: "QUEUE_TIMEOUT" | "RUN_TIMEOUT", message: string, nowMs: number, partial?: Omit<JobResult, "finishReason">): Promise<JobRow | undefined> {
-    return await this.finish(id, nowMs, {
-      status: "expired",
-      errorCode: code,
-      errorMessage: message,
-      ...(partial ? { ...partial, finishReason: "timeout" as const } : {}),
-    });
+    return await this.transition(T.finish(jobs, id, nowMs, T.expired(code, message, partial)));
   }
 
   async cancelQueued(id: string, nowMs: number): Promise<JobRow | undefined> {
-    return await this.db
-      .update(jobs)
-      .set({ status: "canceled", finishReason: "canceled", outputText: "", cancelRequested: true, completedAt: nowMs, updatedAt: nowMs, version: sql`${jobs.version} + 1` })
-      .where(and(eq(jobs.id, id), eq(jobs.status, "queued")))
-      .returning()
-      .get();
+    return await this.transition(T.cancelQueued(jobs, id, nowMs));
   }
 
   async requestCancel(id: string, nowMs: number): Promise<JobRow | undefined> {
-    return await this.db
-      .update(jobs)
-      .set({ cancelRequested: true, updatedAt: nowMs, version: sql`${jobs.version} + 1` })
-      .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
-      .returning()
-      .get();
+    return await this.transition(T.requestCancel(jobs, id, nowMs));
   }
 
   async handBack(id: string, runEndedCleanly: boolean, nowMs: number): Promise<JobRow | undefined> {
-    return await this.db
-      .update(jobs)
-      .set({
-        status: "queued",
-        engineRuns: runEndedCleanly ? sql`max(${jobs.engineRuns} - 1, 0)` : jobs.engineRuns,
-        version: sql`${jobs.version} + 1`,
-        updatedAt: nowMs,
-      })
-      .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
-      .returning()
-      .get();
+    return await this.transition(T.handBack(jobs, id, runEndedCleanly, nowMs));
   }
 
-  /** queued|running -> a terminal state; a terminal row matches nothing (invariant 4). */
-  private async finish(id: string, nowMs: number, values: Partial<JobRow>): Promise<JobRow | undefined> {
-    return await this.db
-      .update(jobs)
-      .set({ ...values, completedAt: nowMs, updatedAt: nowMs, version: sql`${jobs.version} + 1` })
-      .where(and(eq(jobs.id, id), inArray(jobs.status, ACTIVE)))
-      .returning()
-      .get();
+  /** One conditional UPDATE (job-transition-sql.ts): the changed row, or undefined when the row's state forbids it. */
+  private async transition({ set, where }: { set: SQLiteUpdateSetSource<typeof jobs>; where: SQL | undefined }): Promise<JobRow | undefined> {
+    return await this.db.update(jobs).set(set).where(where).returning().get();
   }
 }

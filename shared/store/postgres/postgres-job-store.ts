@@ -2,12 +2,12 @@
 // of job-transition-sql.ts (READ COMMITTED re-checks the WHERE on a row another transaction just
 // changed, so terminal stays final). Admission holds the tenant's advisory lock (postgres-locks.ts): see admit.
 import { withoutNul } from "./postgres-text.ts";
-import { and, count, desc, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { ErrorCode } from "../../errors.ts";
 import type { Admission, JobListQuery, JobResult, JobStore } from "../job-store.ts";
-import { jobTransitionSql as T } from "../job-transition-sql.ts";
-import { ACTIVE_STATUSES, TERMINAL_STATUSES, type JobRow, type JobStatus, type NewJobRow } from "../schema/jobs.ts";
+import { jobSelectionSql as S, jobTransitionSql as T } from "../job-transition-sql.ts";
+import { ACTIVE_STATUSES, type JobRow, type JobStatus, type NewJobRow } from "../schema/jobs.ts";
 import { jobs } from "../schema/postgres/jobs.ts";
 import { webhookAttempts } from "../schema/postgres/webhook-attempts.ts";
 import { webhookDeliveries } from "../schema/postgres/webhook-deliveries.ts";
@@ -103,7 +103,7 @@ export class PostgresJobStore implements JobStore {
     return this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.status, "queued"), isNotNull(jobs.queueDeadlineAt), lt(jobs.queueDeadlineAt, nowMs)))
+      .where(S.pastQueueDeadline(jobs, nowMs))
       .limit(limit);
   }
 
@@ -111,7 +111,7 @@ export class PostgresJobStore implements JobStore {
     return this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.status, "running"), isNotNull(jobs.runTimeoutMs), sql`${jobs.startedAt} + ${jobs.runTimeoutMs} < ${beforeMs}`))
+      .where(S.pastRunTimeout(jobs, beforeMs))
       .limit(limit);
   }
 
@@ -119,7 +119,7 @@ export class PostgresJobStore implements JobStore {
     return this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, createdBeforeMs), isNull(jobs.batchId)))
+      .where(S.queuedOlderThan(jobs, createdBeforeMs))
       .orderBy(jobs.createdAt)
       .limit(limit);
   }
@@ -175,7 +175,7 @@ export class PostgresJobStore implements JobStore {
       const rows = await tx
         .select({ id: jobs.id })
         .from(jobs)
-        .where(and(inArray(jobs.status, [...TERMINAL_STATUSES]), lt(jobs.updatedAt, cutoffMs)))
+        .where(S.retentionExpired(jobs, cutoffMs))
         .limit(batchSize)
         .for("update", { skipLocked: true });
       const ids = rows.map((r) => r.id);

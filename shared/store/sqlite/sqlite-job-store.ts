@@ -1,12 +1,12 @@
 // JobStore on SQLite (better-sqlite3 + drizzle). Multi-statement decisions run in BEGIN
 // IMMEDIATE transactions, which take the write lock first, so they are atomic across processes;
 // transitions are the conditional UPDATEs of job-transition-sql.ts.
-import { and, desc, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { ErrorCode } from "../../errors.ts";
 import type { Admission, JobListQuery, JobResult, JobStore } from "../job-store.ts";
-import { jobTransitionSql as T } from "../job-transition-sql.ts";
-import { ACTIVE_STATUSES, jobs, TERMINAL_STATUSES, type JobRow, type JobStatus, type NewJobRow } from "../schema/jobs.ts";
+import { jobSelectionSql as S, jobTransitionSql as T } from "../job-transition-sql.ts";
+import { ACTIVE_STATUSES, jobs, type JobRow, type JobStatus, type NewJobRow } from "../schema/jobs.ts";
 import { webhookAttempts } from "../schema/webhook-attempts.ts";
 import { webhookDeliveries } from "../schema/webhook-deliveries.ts";
 import type { GenqDatabase } from "./sqlite-database.ts";
@@ -100,7 +100,7 @@ export class SqliteJobStore implements JobStore {
     return this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.status, "queued"), isNotNull(jobs.queueDeadlineAt), lt(jobs.queueDeadlineAt, nowMs)))
+      .where(S.pastQueueDeadline(jobs, nowMs))
       .limit(limit)
       .all();
   }
@@ -109,7 +109,7 @@ export class SqliteJobStore implements JobStore {
     return this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.status, "running"), isNotNull(jobs.runTimeoutMs), sql`${jobs.startedAt} + ${jobs.runTimeoutMs} < ${beforeMs}`))
+      .where(S.pastRunTimeout(jobs, beforeMs))
       .limit(limit)
       .all();
   }
@@ -118,7 +118,7 @@ export class SqliteJobStore implements JobStore {
     return this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, createdBeforeMs), isNull(jobs.batchId)))
+      .where(S.queuedOlderThan(jobs, createdBeforeMs))
       .orderBy(jobs.createdAt)
       .limit(limit)
       .all();
@@ -184,7 +184,7 @@ export class SqliteJobStore implements JobStore {
         const ids = tx
           .select({ id: jobs.id })
           .from(jobs)
-          .where(and(inArray(jobs.status, [...TERMINAL_STATUSES]), lt(jobs.updatedAt, cutoffMs)))
+          .where(S.retentionExpired(jobs, cutoffMs))
           .limit(batchSize)
           .all()
           .map((r) => r.id);
