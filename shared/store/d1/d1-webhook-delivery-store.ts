@@ -2,11 +2,12 @@
 // delivery log, redelivery rounds, the reconciler's queries) as single statements or one batch.
 // Attempts are begun and finished only by the webhook delivery worker, which opens its own store
 // (SQLite or PostgreSQL), never D1: those two methods refuse with a clear error.
-import { and, asc, eq, gt, inArray, isNotNull, lt, lte, ne, sql } from "drizzle-orm";
-import { jobs, TERMINAL_STATUSES, type JobRow } from "../schema/jobs.ts";
+import { and, asc, eq, lt, ne, sql } from "drizzle-orm";
+import { jobs, type JobRow } from "../schema/jobs.ts";
 import { webhookAttempts } from "../schema/webhook-attempts.ts";
 import { webhookDeliveries, type NewWebhookDeliveryRow, type WebhookDeliveryRow } from "../schema/webhook-deliveries.ts";
 import type { DeliveryWithAttempts, WebhookDeliveryStore } from "../webhook-delivery-store.ts";
+import { sqliteSubscribedToStatus, webhookDeliverySql as W } from "../webhook-delivery-sql.ts";
 import type { GenqD1Database } from "./d1-database.ts";
 
 export class D1WebhookDeliveryStore implements WebhookDeliveryStore {
@@ -62,44 +63,27 @@ export class D1WebhookDeliveryStore implements WebhookDeliveryStore {
     return await this.db
       .select()
       .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.status, "pending"), lt(webhookDeliveries.nextAttemptAt, dueBeforeMs)))
+      .where(W.overdue(webhookDeliveries, dueBeforeMs))
       .orderBy(asc(webhookDeliveries.nextAttemptAt))
       .limit(limit)
       .all();
   }
 
   async abandon(id: string, reason: string, nowMs: number): Promise<void> {
-    await this.db
-      .update(webhookDeliveries)
-      .set({ status: "failed", lastError: reason, nextAttemptAt: null, updatedAt: nowMs })
-      .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")))
-      .run();
+    const { set, where } = W.abandon(webhookDeliveries, id, reason, nowMs);
+    await this.db.update(webhookDeliveries).set(set).where(where).run();
   }
 
   async requeued(id: string, queueJobId: string, nowMs: number): Promise<void> {
-    await this.db
-      .update(webhookDeliveries)
-      .set({ queueJobId, nextAttemptAt: nowMs, updatedAt: nowMs })
-      .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")))
-      .run();
+    const { set, where } = W.requeued(webhookDeliveries, id, queueJobId, nowMs);
+    await this.db.update(webhookDeliveries).set(set).where(where).run();
   }
 
   async listJobsMissingTerminalDelivery(sinceMs: number, untilMs: number, limit: number): Promise<JobRow[]> {
     return await this.db
       .select()
       .from(jobs)
-      .where(
-        and(
-          inArray(jobs.status, [...TERMINAL_STATUSES]),
-          gt(jobs.updatedAt, sinceMs),
-          lte(jobs.updatedAt, untilMs),
-          isNotNull(jobs.webhook),
-          sql`(json_extract(${jobs.webhook}, '$.events') is null
-               or exists (select 1 from json_each(${jobs.webhook}, '$.events') e where e.value = 'job.' || ${jobs.status}))`,
-          // Message ids are msg_<job id>_<status> for terminal events (webhook-events.ts).
-          sql`not exists (select 1 from ${webhookDeliveries} d where d.id = 'msg_' || ${jobs.id} || '_' || ${jobs.status})`,
-        ),
-      )
+      .where(W.missingTerminalDelivery(jobs, webhookDeliveries, sinceMs, untilMs, sqliteSubscribedToStatus(jobs)))
       .orderBy(jobs.updatedAt)
       .limit(limit)
       .all();

@@ -1,7 +1,7 @@
 // WebhookDeliveryStore on PostgreSQL. Multi-statement steps run in one transaction each; state
 // changes are conditional UPDATEs, and a redelivery locks its row (FOR UPDATE) before deciding.
-import { and, asc, eq, gt, inArray, isNotNull, lt, lte, sql } from "drizzle-orm";
-import { TERMINAL_STATUSES, type JobRow } from "../schema/jobs.ts";
+import { asc, eq, sql } from "drizzle-orm";
+import type { JobRow } from "../schema/jobs.ts";
 import { jobs } from "../schema/postgres/jobs.ts";
 import { webhookAttempts } from "../schema/postgres/webhook-attempts.ts";
 import { webhookDeliveries } from "../schema/postgres/webhook-deliveries.ts";
@@ -9,6 +9,7 @@ import type { NewWebhookDeliveryRow, WebhookDeliveryRow } from "../schema/webhoo
 import type { AttemptResult, DeliveryWithAttempts, WebhookDeliveryStore } from "../webhook-delivery-store.ts";
 import { first } from "./first-row.ts";
 import type { GenqPgDatabase } from "./postgres-database.ts";
+import { webhookDeliverySql as W } from "../webhook-delivery-sql.ts";
 
 export class PostgresWebhookDeliveryStore implements WebhookDeliveryStore {
   constructor(private readonly db: GenqPgDatabase) {}
@@ -35,20 +36,11 @@ export class PostgresWebhookDeliveryStore implements WebhookDeliveryStore {
   async beginAttempt(id: string, nowMs: number): Promise<{ attemptId: number; delivery: WebhookDeliveryRow } | undefined> {
     return this.db.transaction(async (tx) => {
       // The UPDATE locks the row until commit: a racing duplicate run waits, then counts its own attempt.
-      const [delivery] = await tx
-        .update(webhookDeliveries)
-        .set({
-          attempts: sql`${webhookDeliveries.attempts} + 1`,
-          roundAttempts: sql`${webhookDeliveries.roundAttempts} + 1`,
-          updatedAt: nowMs,
-        })
-        .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")))
-        .returning();
+      const count = W.countAttempt(webhookDeliveries, id, nowMs);
+      const [delivery] = await tx.update(webhookDeliveries).set(count.set).where(count.where).returning();
       if (!delivery) return undefined;
-      await tx
-        .update(webhookAttempts)
-        .set({ outcome: "interrupted", error: "the delivering worker stopped mid-attempt" })
-        .where(and(eq(webhookAttempts.deliveryId, id), eq(webhookAttempts.outcome, "in_progress")));
+      const interrupt = W.interruptAttempts(webhookAttempts, id);
+      await tx.update(webhookAttempts).set(interrupt.set).where(interrupt.where);
       const [inserted] = await tx
         .insert(webhookAttempts)
         .values({ deliveryId: id, jobId: delivery.jobId, attempt: delivery.attempts, startedAt: nowMs, outcome: "in_progress" })
@@ -59,29 +51,11 @@ export class PostgresWebhookDeliveryStore implements WebhookDeliveryStore {
 
   async finishAttempt(id: string, attemptId: number, result: AttemptResult, nowMs: number): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const changed = await tx
-        .update(webhookAttempts)
-        .set({
-          outcome: result.outcome,
-          statusCode: result.statusCode,
-          latencyMs: result.latencyMs,
-          error: result.error,
-          nextAttemptAt: result.nextAttemptAt,
-        })
-        .where(and(eq(webhookAttempts.id, attemptId), eq(webhookAttempts.outcome, "in_progress")))
-        .returning({ id: webhookAttempts.id });
+      const attempt = W.finishAttempt(webhookAttempts, attemptId, result);
+      const changed = await tx.update(webhookAttempts).set(attempt.set).where(attempt.where).returning({ id: webhookAttempts.id });
       if (changed.length !== 1) return false;
-      await tx
-        .update(webhookDeliveries)
-        .set({
-          status: result.status,
-          lastStatusCode: result.statusCode,
-          lastError: result.error,
-          nextAttemptAt: result.nextAttemptAt,
-          updatedAt: nowMs,
-          ...(result.status === "delivered" ? { deliveredAt: nowMs } : {}),
-        })
-        .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")));
+      const settle = W.settle(webhookDeliveries, id, result, nowMs);
+      await tx.update(webhookDeliveries).set(settle.set).where(settle.where);
       return true;
     });
   }
@@ -104,42 +78,29 @@ export class PostgresWebhookDeliveryStore implements WebhookDeliveryStore {
     return this.db
       .select()
       .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.status, "pending"), lt(webhookDeliveries.nextAttemptAt, dueBeforeMs)))
+      .where(W.overdue(webhookDeliveries, dueBeforeMs))
       .orderBy(asc(webhookDeliveries.nextAttemptAt))
       .limit(limit);
   }
 
   async abandon(id: string, reason: string, nowMs: number): Promise<void> {
-    await this.db
-      .update(webhookDeliveries)
-      .set({ status: "failed", lastError: reason, nextAttemptAt: null, updatedAt: nowMs })
-      .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")));
+    const { set, where } = W.abandon(webhookDeliveries, id, reason, nowMs);
+    await this.db.update(webhookDeliveries).set(set).where(where);
   }
 
   async requeued(id: string, queueJobId: string, nowMs: number): Promise<void> {
-    await this.db
-      .update(webhookDeliveries)
-      .set({ queueJobId, nextAttemptAt: nowMs, updatedAt: nowMs })
-      .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")));
+    const { set, where } = W.requeued(webhookDeliveries, id, queueJobId, nowMs);
+    await this.db.update(webhookDeliveries).set(set).where(where);
   }
 
   async listJobsMissingTerminalDelivery(sinceMs: number, untilMs: number, limit: number): Promise<JobRow[]> {
     const events = sql`(${jobs.webhook}::jsonb -> 'events')`;
+    // No `events` (or JSON null): every event; an array contains its string elements (@>).
+    const subscribed = sql`(coalesce(jsonb_typeof(${events}), 'null') = 'null' or ${events} @> to_jsonb('job.' || ${jobs.status}))`;
     return this.db
       .select()
       .from(jobs)
-      .where(
-        and(
-          inArray(jobs.status, [...TERMINAL_STATUSES]),
-          gt(jobs.updatedAt, sinceMs),
-          lte(jobs.updatedAt, untilMs),
-          isNotNull(jobs.webhook),
-          // No `events` (or JSON null): every event; an array contains its string elements (@>).
-          sql`(coalesce(jsonb_typeof(${events}), 'null') = 'null' or ${events} @> to_jsonb('job.' || ${jobs.status}))`,
-          // Message ids are msg_<job id>_<status> for terminal events (webhook-events.ts).
-          sql`not exists (select 1 from ${webhookDeliveries} d where d.id = 'msg_' || ${jobs.id} || '_' || ${jobs.status})`,
-        ),
-      )
+      .where(W.missingTerminalDelivery(jobs, webhookDeliveries, sinceMs, untilMs, subscribed))
       .orderBy(jobs.updatedAt)
       .limit(limit);
   }

@@ -1,10 +1,11 @@
 // WebhookDeliveryStore on SQLite (better-sqlite3 + drizzle). Multi-statement steps run in one
 // transaction each; state changes are conditional UPDATEs.
-import { and, asc, eq, gt, inArray, isNotNull, lt, lte, sql } from "drizzle-orm";
-import { jobs, TERMINAL_STATUSES, type JobRow } from "../schema/jobs.ts";
+import { asc, eq } from "drizzle-orm";
+import { jobs, type JobRow } from "../schema/jobs.ts";
 import { webhookAttempts } from "../schema/webhook-attempts.ts";
 import { webhookDeliveries, type NewWebhookDeliveryRow, type WebhookDeliveryRow } from "../schema/webhook-deliveries.ts";
 import type { AttemptResult, DeliveryWithAttempts, WebhookDeliveryStore } from "../webhook-delivery-store.ts";
+import { sqliteSubscribedToStatus, webhookDeliverySql as W } from "../webhook-delivery-sql.ts";
 import type { GenqDatabase } from "./sqlite-database.ts";
 
 export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
@@ -32,20 +33,11 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
 
   async beginAttempt(id: string, nowMs: number): Promise<{ attemptId: number; delivery: WebhookDeliveryRow } | undefined> {
     return this.db.transaction((tx) => {
-      const changed = tx
-        .update(webhookDeliveries)
-        .set({
-          attempts: sql`${webhookDeliveries.attempts} + 1`,
-          roundAttempts: sql`${webhookDeliveries.roundAttempts} + 1`,
-          updatedAt: nowMs,
-        })
-        .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")))
-        .run().changes;
+      const count = W.countAttempt(webhookDeliveries, id, nowMs);
+      const changed = tx.update(webhookDeliveries).set(count.set).where(count.where).run().changes;
       if (changed !== 1) return undefined;
-      tx.update(webhookAttempts)
-        .set({ outcome: "interrupted", error: "the delivering worker stopped mid-attempt" })
-        .where(and(eq(webhookAttempts.deliveryId, id), eq(webhookAttempts.outcome, "in_progress")))
-        .run();
+      const interrupt = W.interruptAttempts(webhookAttempts, id);
+      tx.update(webhookAttempts).set(interrupt.set).where(interrupt.where).run();
       const delivery = tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get()!;
       const inserted = tx
         .insert(webhookAttempts)
@@ -58,29 +50,11 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
 
   async finishAttempt(id: string, attemptId: number, result: AttemptResult, nowMs: number): Promise<boolean> {
     return this.db.transaction((tx) => {
-      const changed = tx
-        .update(webhookAttempts)
-        .set({
-          outcome: result.outcome,
-          statusCode: result.statusCode,
-          latencyMs: result.latencyMs,
-          error: result.error,
-          nextAttemptAt: result.nextAttemptAt,
-        })
-        .where(and(eq(webhookAttempts.id, attemptId), eq(webhookAttempts.outcome, "in_progress")))
-        .run().changes;
+      const attempt = W.finishAttempt(webhookAttempts, attemptId, result);
+      const changed = tx.update(webhookAttempts).set(attempt.set).where(attempt.where).run().changes;
       if (changed !== 1) return false;
-      tx.update(webhookDeliveries)
-        .set({
-          status: result.status,
-          lastStatusCode: result.statusCode,
-          lastError: result.error,
-          nextAttemptAt: result.nextAttemptAt,
-          updatedAt: nowMs,
-          ...(result.status === "delivered" ? { deliveredAt: nowMs } : {}),
-        })
-        .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")))
-        .run();
+      const settle = W.settle(webhookDeliveries, id, result, nowMs);
+      tx.update(webhookDeliveries).set(settle.set).where(settle.where).run();
       return true;
     });
   }
@@ -102,26 +76,20 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
     return this.db
       .select()
       .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.status, "pending"), lt(webhookDeliveries.nextAttemptAt, dueBeforeMs)))
+      .where(W.overdue(webhookDeliveries, dueBeforeMs))
       .orderBy(asc(webhookDeliveries.nextAttemptAt))
       .limit(limit)
       .all();
   }
 
   async abandon(id: string, reason: string, nowMs: number): Promise<void> {
-    this.db
-      .update(webhookDeliveries)
-      .set({ status: "failed", lastError: reason, nextAttemptAt: null, updatedAt: nowMs })
-      .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")))
-      .run();
+    const { set, where } = W.abandon(webhookDeliveries, id, reason, nowMs);
+    this.db.update(webhookDeliveries).set(set).where(where).run();
   }
 
   async requeued(id: string, queueJobId: string, nowMs: number): Promise<void> {
-    this.db
-      .update(webhookDeliveries)
-      .set({ queueJobId, nextAttemptAt: nowMs, updatedAt: nowMs })
-      .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")))
-      .run();
+    const { set, where } = W.requeued(webhookDeliveries, id, queueJobId, nowMs);
+    this.db.update(webhookDeliveries).set(set).where(where).run();
   }
 
 
@@ -129,18 +97,7 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
     return this.db
       .select()
       .from(jobs)
-      .where(
-        and(
-          inArray(jobs.status, [...TERMINAL_STATUSES]),
-          gt(jobs.updatedAt, sinceMs),
-          lte(jobs.updatedAt, untilMs),
-          isNotNull(jobs.webhook),
-          sql`(json_extract(${jobs.webhook}, '$.events') is null
-               or exists (select 1 from json_each(${jobs.webhook}, '$.events') e where e.value = 'job.' || ${jobs.status}))`,
-          // Message ids are msg_<job id>_<status> for terminal events (webhook-events.ts).
-          sql`not exists (select 1 from ${webhookDeliveries} d where d.id = 'msg_' || ${jobs.id} || '_' || ${jobs.status})`,
-        ),
-      )
+      .where(W.missingTerminalDelivery(jobs, webhookDeliveries, sinceMs, untilMs, sqliteSubscribedToStatus(jobs)))
       .orderBy(jobs.updatedAt)
       .limit(limit)
       .all();
